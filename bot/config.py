@@ -1,0 +1,94 @@
+"""The config file (TOML), validated with pydantic; secrets come only from the environment."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from retrieval.settings import RetrievalSettings
+
+BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN")
+
+
+class ConfigError(Exception):
+    """A problem the operator must fix: the message is one line that says what and where."""
+
+
+class CorpusSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: Path | None = Field(None, description="Directory of .txt/.md files; the bundled corpus if unset.")
+    index_path: Path | None = Field(None, description="Where the index file is saved; a cache dir if unset.")
+
+
+class SlackSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    command: str = Field("/ask", pattern=r"^/[a-z0-9_-]{1,31}$")
+    visibility: Literal["in_channel", "ephemeral"] = "in_channel"
+    top_k: int | None = Field(None, ge=1, le=10)
+    api_base_url: str = "https://slack.com/api/"
+
+
+class DiscordSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    guild_ids: list[int] = Field(default_factory=list, description="Sync /ask to these guilds; global if empty.")
+    private_by_default: bool = False
+    top_k: int | None = Field(None, ge=1, le=10)
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    corpus: CorpusSection = Field(default_factory=CorpusSection)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)  # type: ignore[arg-type]
+    slack: SlackSettings = Field(default_factory=SlackSettings)  # type: ignore[arg-type]
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+
+    @property
+    def corpus_dir(self) -> Path:
+        return self.corpus.path if self.corpus.path is not None else BUNDLED_CORPUS
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and validate a config file; relative paths in it are relative to the file."""
+    if path is None:
+        return Config()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read config file {path}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+        raise ConfigError(f"{path}: {key}: {problem}{more}") from None
+    base = path.resolve().parent
+    if config.corpus.path is not None and not config.corpus.path.is_absolute():
+        config.corpus.path = base / config.corpus.path
+    if config.corpus.index_path is not None and not config.corpus.index_path.is_absolute():
+        config.corpus.index_path = base / config.corpus.index_path
+    return config
+
+
+def require_secret(name: str, prefix: str | None = None) -> str:
+    """A secret from the environment, checked for shape; the error names the variable, never the value."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set: export it in the environment (it is never read from files)")
+    if prefix is not None and not value.startswith(prefix):
+        raise ConfigError(f"{name} does not look right: it should start with '{prefix}'")
+    return value
