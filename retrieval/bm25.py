@@ -1,0 +1,341 @@
+"""BM25 scoring with rank-bm25's BM25Okapi numbers, precomputed so a question costs only its terms' postings.
+
+rank-bm25 walks every passage's term dictionary for every question term: simple, exact, and linear in the
+corpus.  `Bm25Engine` keeps the same arithmetic but moves it to build time:
+
+* postings are term-major (CSR by term): for each term, the ids of the passages holding it, ascending;
+* every posting stores a small *code* naming its (term frequency, passage length) pair, and one table holds
+  the term-frequency part of BM25 for each code, ``tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))``,
+  computed exactly as rank-bm25 computes it;
+* a question adds ``idf[term] * table[codes]`` into a score vector, term by term, in question order.
+
+Those are rank-bm25's float64 operations in rank-bm25's order, so the scores are not merely close but equal
+(idf uses ``math.log`` and the mean idf is summed sequentially in first-seen order, as rank-bm25 does).
+Float32 weights would not hold the 1e-6 promise: a weight near 30 has float32 steps of about 2e-6.
+
+The vocabulary is stored as one UTF-8 blob with offsets, sorted by bytes, so a saved engine loads without
+building a dictionary: a question's terms are found by binary search.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse
+
+_ENGINE_FORMAT = 1
+_BUILD_CHUNK_PASSAGES = 16_384
+_ARRAY_NAMES = ("vocab_blob", "vocab_offsets", "idf", "indptr", "passages", "codes", "code_weights")
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+class Bm25Engine:
+    """BM25 scores identical to rank_bm25.BM25Okapi (same k1, b, epsilon; negative idf floored to
+    epsilon * mean idf), precomputed into term-major postings."""
+
+    def __init__(
+        self,
+        arrays: Mapping[str, np.ndarray],
+        *,
+        k1: float,
+        b: float,
+        epsilon: float,
+        passage_count: int,
+        average_length: float,
+        average_idf: float,
+    ) -> None:
+        """Prefer `build` or `from_arrays`; this only adopts already consistent arrays (never copies them)."""
+        self.k1 = k1
+        self.b = b
+        self.epsilon = epsilon
+        self.passage_count = passage_count
+        self.average_length = average_length
+        self.average_idf = average_idf
+        self._vocab_blob: npt.NDArray[np.uint8] = arrays["vocab_blob"]
+        self._vocab_offsets: IntArray = arrays["vocab_offsets"]
+        self._idf: FloatArray = arrays["idf"]
+        self._indptr: IntArray = arrays["indptr"]
+        self._passages: npt.NDArray[np.int32] = arrays["passages"]
+        self._codes: npt.NDArray[np.unsignedinteger[Any]] = arrays["codes"]
+        self._code_weights: FloatArray = arrays["code_weights"]
+        self.vocabulary_size = len(self._idf)
+
+    # ---------------------------------------------------------------- building
+
+    @classmethod
+    def build(cls, passages: Iterable[Sequence[str]], *, k1: float, b: float, epsilon: float) -> Bm25Engine:
+        """Index tokenised passages (any iterable: a generator keeps only one chunk of token lists alive)."""
+        vocabulary: defaultdict[str, int] = defaultdict()
+        vocabulary.default_factory = vocabulary.__len__  # a new term gets the next id, in first-seen order
+        term_id = vocabulary.__getitem__
+        pair_codes: dict[tuple[int, int], int] = {}
+        lengths: list[int] = []
+        chunk_terms: list[npt.NDArray[np.int32]] = []
+        chunk_codes: list[npt.NDArray[np.uint32]] = []
+        chunk_counts: list[npt.NDArray[np.int64]] = []
+
+        batch_ids: list[int] = []
+        batch_lengths: list[int] = []
+        for tokens in passages:
+            batch_ids.extend(map(term_id, tokens))
+            batch_lengths.append(len(tokens))
+            if len(batch_lengths) == _BUILD_CHUNK_PASSAGES:
+                _add_chunk(batch_ids, batch_lengths, pair_codes, chunk_terms, chunk_codes, chunk_counts)
+                lengths.extend(batch_lengths)
+                batch_ids, batch_lengths = [], []
+        if batch_lengths:
+            _add_chunk(batch_ids, batch_lengths, pair_codes, chunk_terms, chunk_codes, chunk_counts)
+            lengths.extend(batch_lengths)
+        del batch_ids
+
+        passage_count = len(lengths)
+        total_length = sum(lengths)
+        average_length = total_length / passage_count if passage_count else 0.0
+        terms_by_first_seen = list(vocabulary)
+        del vocabulary
+
+        # Term ids become ranks in byte order, so the saved vocabulary can be binary-searched.
+        order = sorted(range(len(terms_by_first_seen)), key=terms_by_first_seen.__getitem__)
+        rank = np.empty(len(order), dtype=np.int32)
+        rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int32)
+        blob, offsets = _encode_vocabulary([terms_by_first_seen[i] for i in order])
+        del terms_by_first_seen
+
+        per_passage = np.concatenate([np.zeros(1, np.int64), *chunk_counts])
+        passage_indptr = np.cumsum(per_passage, dtype=np.int64)
+        terms = _concatenate(chunk_terms, np.int32)
+        chunk_terms.clear()
+        np.take(rank, terms, out=terms)
+        codes = _concatenate(chunk_codes, _code_dtype(len(pair_codes)))
+        chunk_codes.clear()
+
+        matrix = scipy.sparse.csr_matrix(
+            (codes, terms, passage_indptr), shape=(passage_count, len(order)), copy=False
+        )
+        del codes, terms
+        by_term = matrix.tocsc()  # counting sort: passages come out ascending inside each term
+        del matrix
+
+        document_frequency = np.diff(by_term.indptr).astype(np.int64)
+        idf, average_idf = _okapi_idf(document_frequency, passage_count, epsilon, first_seen=rank)
+        code_weights = _code_weights(pair_codes, k1=k1, b=b, average_length=average_length)
+        arrays = {
+            "vocab_blob": blob,
+            "vocab_offsets": offsets,
+            "idf": idf,
+            "indptr": by_term.indptr.astype(np.int64),
+            "passages": by_term.indices.astype(np.int32, copy=False),
+            "codes": by_term.data,
+            "code_weights": code_weights,
+        }
+        return cls(
+            arrays,
+            k1=k1,
+            b=b,
+            epsilon=epsilon,
+            passage_count=passage_count,
+            average_length=average_length,
+            average_idf=average_idf,
+        )
+
+    # ---------------------------------------------------------------- scoring
+
+    def idf(self, token: str) -> float:
+        """BM25Okapi's idf after the epsilon floor; 0.0 for a token the corpus never uses."""
+        term = self._term_id(token)
+        return float(self._idf[term]) if term >= 0 else 0.0
+
+    def document_frequency(self, token: str) -> int:
+        """How many passages hold the token; 0 for a token the corpus never uses."""
+        term = self._term_id(token)
+        return int(self._indptr[term + 1] - self._indptr[term]) if term >= 0 else 0
+
+    def scores(self, query: Sequence[str]) -> FloatArray:
+        """A float64 score per passage, equal to BM25Okapi.get_scores(query); repeated tokens count twice."""
+        scores = np.zeros(self.passage_count, dtype=np.float64)
+        for term in self._term_ids(query):
+            start, end = self._indptr[term], self._indptr[term + 1]
+            scores[self._passages[start:end]] += self._idf[term] * self._code_weights[self._codes[start:end]]
+        return scores
+
+    def top_k(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """The k best (passage id, score), best first; only scores > 0; equal scores by lower passage id."""
+        if k <= 0:
+            return []
+        scores = self.scores(query)
+        candidates = np.flatnonzero(scores > 0)
+        if len(candidates) > k:
+            candidate_scores = scores[candidates]
+            kth_best = np.partition(candidate_scores, len(candidates) - k)[len(candidates) - k]
+            candidates = candidates[candidate_scores >= kth_best]  # keeps every tie at the boundary
+        candidate_scores = scores[candidates]
+        best = np.lexsort((candidates, -candidate_scores))[:k]
+        return [(int(candidates[i]), float(candidate_scores[i])) for i in best]
+
+    def _term_ids(self, query: Sequence[str]) -> list[int]:
+        return [term for term in map(self._term_id, query) if term >= 0]
+
+    def _term_id(self, token: str) -> int:
+        """Binary search over the byte-sorted vocabulary; -1 when the token is not in it."""
+        key = token.encode("utf-8", "surrogatepass")
+        blob, offsets = self._vocab_blob, self._vocab_offsets
+        low, high = 0, self.vocabulary_size
+        while low < high:
+            middle = (low + high) // 2
+            if blob[offsets[middle] : offsets[middle + 1]].tobytes() < key:
+                low = middle + 1
+            else:
+                high = middle
+        if low < self.vocabulary_size and blob[offsets[low] : offsets[low + 1]].tobytes() == key:
+            return low
+        return -1
+
+    # ---------------------------------------------------------------- persistence
+
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Everything `from_arrays` needs: the arrays, plus small JSON-able parameters."""
+        arrays: dict[str, np.ndarray] = {
+            "vocab_blob": self._vocab_blob,
+            "vocab_offsets": self._vocab_offsets,
+            "idf": self._idf,
+            "indptr": self._indptr,
+            "passages": self._passages,
+            "codes": self._codes,
+            "code_weights": self._code_weights,
+        }
+        meta: dict[str, Any] = {
+            "engine_format": _ENGINE_FORMAT,
+            "k1": self.k1,
+            "b": self.b,
+            "epsilon": self.epsilon,
+            "passage_count": self.passage_count,
+            "average_length": self.average_length,
+            "average_idf": self.average_idf,
+        }
+        return arrays, meta
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> Bm25Engine:
+        """Adopt saved arrays as they are (read-only memmaps welcome, nothing big is copied).
+
+        Raises ValueError when the arrays do not fit together, e.g. saved by another engine format.
+        """
+        if meta.get("engine_format") != _ENGINE_FORMAT:
+            raise ValueError(f"BM25 engine format {meta.get('engine_format')!r}, expected {_ENGINE_FORMAT}")
+        missing = [name for name in _ARRAY_NAMES if name not in arrays]
+        if missing:
+            raise ValueError(f"BM25 arrays missing: {', '.join(missing)}")
+        try:
+            engine = cls(
+                arrays,
+                k1=float(meta["k1"]),
+                b=float(meta["b"]),
+                epsilon=float(meta["epsilon"]),
+                passage_count=int(meta["passage_count"]),
+                average_length=float(meta["average_length"]),
+                average_idf=float(meta["average_idf"]),
+            )
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"BM25 parameters incomplete: {error}") from error
+        engine._check_consistency()
+        return engine
+
+    def _check_consistency(self) -> None:
+        """Cheap shape and bound checks, so damaged arrays fail here and not as an IndexError mid-question."""
+        vocabulary, postings = self.vocabulary_size, len(self._passages)
+        checks = {
+            "vocab_offsets": len(self._vocab_offsets) == vocabulary + 1
+            and self._vocab_offsets[-1] == len(self._vocab_blob),
+            "indptr": len(self._indptr) == vocabulary + 1 and self._indptr[-1] == postings,
+            "codes": len(self._codes) == postings,
+            "passages": postings == 0 or int(self._passages.max()) < self.passage_count,
+            "code_weights": postings == 0 or int(self._codes.max()) < len(self._code_weights),
+        }
+        broken = [name for name, ok in checks.items() if not ok]
+        if broken:
+            raise ValueError(f"BM25 arrays inconsistent: {', '.join(broken)}")
+
+
+def _add_chunk(
+    term_ids: list[int],
+    lengths: list[int],
+    pair_codes: dict[tuple[int, int], int],
+    chunk_terms: list[npt.NDArray[np.int32]],
+    chunk_codes: list[npt.NDArray[np.uint32]],
+    chunk_counts: list[npt.NDArray[np.int64]],
+) -> None:
+    """Turn a chunk of passages into (passage, term, code) postings, sorted by passage then term."""
+    tokens = np.asarray(term_ids, dtype=np.int64)
+    length_array = np.asarray(lengths, dtype=np.int64)
+    span = int(tokens.max()) + 1 if len(tokens) else 1
+    local_passage = np.repeat(np.arange(len(lengths), dtype=np.int64), length_array)
+    keys, frequencies = np.unique(local_passage * span + tokens, return_counts=True)
+    passage_of_posting = keys // span
+    posting_lengths = length_array[passage_of_posting]
+    # Code every distinct (tf, passage length) pair; a chunk has only a few thousand of them.
+    length_span = int(length_array.max(initial=0)) + 1
+    distinct, inverse = np.unique(frequencies * length_span + posting_lengths, return_inverse=True)
+    distinct_frequencies, distinct_lengths = np.divmod(distinct, length_span)
+    local_to_global = np.fromiter(
+        (
+            pair_codes.setdefault((int(tf), int(dl)), len(pair_codes))
+            for tf, dl in zip(distinct_frequencies, distinct_lengths, strict=True)
+        ),
+        dtype=np.uint32,
+        count=len(distinct),
+    )
+    chunk_terms.append((keys % span).astype(np.int32))
+    chunk_codes.append(local_to_global[inverse])
+    chunk_counts.append(np.bincount(passage_of_posting, minlength=len(lengths)).astype(np.int64))
+
+
+def _concatenate(parts: list[Any], dtype: type[np.generic]) -> Any:
+    if not parts:
+        return np.zeros(0, dtype=dtype)
+    return np.concatenate(parts).astype(dtype, copy=False)
+
+
+def _code_dtype(code_count: int) -> type[np.unsignedinteger[Any]]:
+    return np.uint16 if code_count <= np.iinfo(np.uint16).max + 1 else np.uint32
+
+
+def _encode_vocabulary(sorted_terms: list[str]) -> tuple[npt.NDArray[np.uint8], IntArray]:
+    encoded = [term.encode("utf-8", "surrogatepass") for term in sorted_terms]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(term) for term in encoded], out=offsets[1:])
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(), offsets
+
+
+def _okapi_idf(
+    document_frequency: IntArray, passage_count: int, epsilon: float, *, first_seen: npt.NDArray[np.int32]
+) -> tuple[FloatArray, float]:
+    """rank-bm25's idf bit for bit: math.log per distinct frequency, mean summed in first-seen term order."""
+    distinct, inverse = np.unique(document_frequency, return_inverse=True)
+    per_distinct = np.array(
+        [math.log(passage_count - int(df) + 0.5) - math.log(int(df) + 0.5) for df in distinct],
+        dtype=np.float64,
+    )
+    idf = per_distinct[inverse].reshape(-1)
+    if len(idf) == 0:
+        return idf, 0.0
+    average_idf = float(np.add.accumulate(idf[first_seen])[-1]) / len(idf)  # sequential, like rank-bm25
+    idf[idf < 0] = epsilon * average_idf
+    return idf, average_idf
+
+
+def _code_weights(
+    pair_codes: Mapping[tuple[int, int], int], *, k1: float, b: float, average_length: float
+) -> FloatArray:
+    """The term-frequency part of BM25 for every (tf, passage length) code, in rank-bm25's operation order."""
+    pairs = np.array(list(pair_codes), dtype=np.float64).reshape(-1, 2)
+    tf, dl = pairs[:, 0], pairs[:, 1]
+    if len(pairs) == 0:
+        return np.zeros(0, dtype=np.float64)
+    return np.asarray(tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / average_length)), dtype=np.float64)

@@ -1,0 +1,226 @@
+"""From ranked passages to an answer: the best sentences of each, merged, highlighted, or an honest abstention.
+
+Abstention rule: every distinct question term carries an IDF weight, `log(1 + (N - n + 0.5) / (n + 0.5))`, which
+is largest for terms the corpus never uses. A passage *covers* the share of the question's weight whose terms it
+contains. If no candidate passage covers at least `min_coverage`, the documents do not answer the question:
+"What is the capital of France?" matches "capital" but not "France", the heavier term, and gets no answer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from retrieval.analysis import analyze, analyze_spans
+from retrieval.answers import Answer, Highlight, Quote
+from retrieval.corpus_index import CorpusIndex
+from retrieval.settings import RetrievalSettings
+
+CANDIDATES_PER_QUOTE = 4
+MIN_CANDIDATES = 12
+MAX_QUOTE_SENTENCES = 3
+SHORT_SENTENCE_CHARS = 60
+SCATTERED_TERM_FACTOR = 0.5
+PROXIMITY_POWER = 1
+RELATIVE_SCORE_FLOOR = 0.3
+
+EMPTY_NOTE = "Ask a question about the documents, for example: what did Nadella say?"
+NO_TERMS_NOTE = "That question has no words to search for. Name a person, company, number or topic."
+ABSTAIN_NOTE = (
+    "I couldn't find this in the documents. Try rephrasing with the names, numbers or terms "
+    "the documents would use."
+)
+# "How long", "how often": the second word asks for the kind of answer, it is not a topic to search for.
+_QUESTION_FRAME = re.compile(r"\bhow\s+(?:long|far|old|often|soon|big|large|high|much|many)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+@dataclass
+class _Candidate:
+    doc: int
+    start: int
+    end: int
+    score: float
+
+
+def clean_question(question: str) -> str:
+    """Control and direction-override characters removed, whitespace collapsed."""
+    return " ".join(_CONTROL.sub(" ", question).split())
+
+
+def compose_answer(index: CorpusIndex, question: str, settings: RetrievalSettings, top_k: int) -> Answer:
+    question = clean_question(question)
+    if not question:
+        return Answer(question=question, answered=False, note=EMPTY_NOTE)
+    if len(question) > settings.max_question_chars:
+        note = (
+            f"That question is {len(question):,} characters long; please ask in under "
+            f"{settings.max_question_chars:,} characters."
+        )
+        return Answer(question=question[: settings.max_question_chars], answered=False, note=note)
+    terms = analyze(_QUESTION_FRAME.sub(" ", question))
+    weights = _term_weights(index, terms)
+    if not weights:
+        return Answer(question=question, answered=False, note=NO_TERMS_NOTE)
+
+    candidates: list[_Candidate] = []
+    total_weight = sum(weights.values())
+    for passage, score in index.engine.top_k(terms, max(top_k * CANDIDATES_PER_QUOTE, MIN_CANDIDATES)):
+        doc = index.passage_document(passage)
+        text = index.document_text(doc)
+        sentences = index.passage_sentences(passage)
+        matched = [set(analyze(text[start:end])) & weights.keys() for start, end in sentences]
+        coverage = sum(weights[t] for t in set().union(*matched)) / total_weight
+        if coverage < settings.min_coverage:
+            continue
+        start, end, proximity = _best_span(text, sentences, matched, weights, settings.max_quote_chars)
+        candidates.append(_Candidate(doc, start, end, _quote_score(index, text[start:end], terms, settings) * proximity**PROXIMITY_POWER))
+
+    quotes = _merge_overlapping(candidates, index, settings.max_quote_chars)
+    if not quotes:
+        return Answer(question=question, answered=False, note=ABSTAIN_NOTE)
+    best = quotes[0].score
+    kept = [q for q in quotes if q.score >= RELATIVE_SCORE_FLOOR * best][:top_k]
+    return Answer(question=question, answered=True, quotes=[_quote(index, c, weights) for c in kept])
+
+
+def _quote_score(index: CorpusIndex, quote: str, terms: list[str], settings: RetrievalSettings) -> float:
+    """BM25 of the quote itself (corpus IDF, passage-length norm): rank what the reader will see."""
+    counts = Counter(analyze(quote))
+    length = sum(counts.values())
+    norm = settings.k1 * (1 - settings.b + settings.b * length / (index.engine.average_length or 1.0))
+    bm25 = sum(
+        index.engine.idf(term) * counts[term] * (settings.k1 + 1) / (counts[term] + norm)
+        for term in terms
+        if counts[term]
+    )
+    return bm25
+
+
+def _term_weights(index: CorpusIndex, terms: list[str]) -> dict[str, float]:
+    passages = index.engine.passage_count
+    return {
+        term: math.log(1 + (passages - df + 0.5) / (df + 0.5))
+        for term in dict.fromkeys(terms)
+        for df in [index.engine.document_frequency(term)]
+    }
+
+
+def _best_span(
+    text: str,
+    sentences: list[tuple[int, int]],
+    matched: list[set[str]],
+    weights: dict[str, float],
+    max_chars: int,
+) -> tuple[int, int, float]:
+    """The shortest run of at most three sentences that carries the most question weight, and that weight.
+
+    Terms found together in one sentence are stronger evidence than terms scattered over neighbours, so a
+    run's weight counts its best sentence fully and what the other sentences add at half.
+    """
+    total = sum(weights.values())
+    headings = [_is_heading(text[start:end]) for start, end in sentences]
+    best: tuple[float, int, int, int] | None = None  # (weight, -length, first, last)
+    for first in range(len(sentences)):
+        if not matched[first]:
+            continue
+        covered: set[str] = set()
+        best_sentence = 0.0
+        for last in range(first, min(first + MAX_QUOTE_SENTENCES, len(sentences))):
+            length = sentences[last][1] - sentences[first][0]
+            if last > first and (length > max_chars or not matched[last] - covered or headings[first]):
+                break
+            covered |= matched[last]
+            best_sentence = max(best_sentence, sum(weights[t] for t in matched[last]))
+            union = sum(weights[t] for t in covered)
+            option = ((best_sentence + SCATTERED_TERM_FACTOR * (union - best_sentence)) / total, -length, first, last)
+            if best is None or option[:2] > best[:2]:
+                best = option
+    if best is None:  # matched only through a term split across sentences: quote the passage start
+        coverage, first, last = 0.0, 0, 0
+    else:
+        coverage, _, first, last = best
+    # A lone heading or short question sentence reads better with the sentence that answers it.
+    if (
+        first == last
+        and last + 1 < len(sentences)
+        and sentences[first][1] - sentences[first][0] < SHORT_SENTENCE_CHARS
+        and sentences[last + 1][1] - sentences[first][0] <= max_chars
+    ):
+        last += 1
+    start, end = sentences[first][0], sentences[last][1]
+    if end - start > max_chars:
+        start, end = _trim(text, start, end, weights, max_chars)
+    return start, end, coverage
+
+
+def _is_heading(sentence: str) -> bool:
+    """A short line that does not end like a sentence ("Cost Efficiency Concerns:"): it starts no long quote."""
+    return len(sentence) < SHORT_SENTENCE_CHARS and not _SENTENCE_END.search(sentence)
+
+
+def _trim(text: str, start: int, end: int, weights: dict[str, float], max_chars: int) -> tuple[int, int]:
+    """A long sentence cut to a window of whole words around its first matched term."""
+    hits = [t.start for t in analyze_spans(text[start:end]) if t.term in weights]
+    focus = start + (hits[0] if hits else 0)
+    window_start = max(start, focus - max_chars // 4)
+    window_end = min(end, window_start + max_chars)
+    while window_start > start and not text[window_start - 1].isspace():
+        window_start += 1
+    while window_end < end and not text[window_end].isspace():
+        window_end -= 1
+    while window_start < window_end and text[window_start].isspace():
+        window_start += 1
+    while window_end > window_start and text[window_end - 1].isspace():
+        window_end -= 1
+    return window_start, window_end
+
+
+def _merge_overlapping(candidates: list[_Candidate], index: CorpusIndex, max_chars: int) -> list[_Candidate]:
+    """Quotes that overlap or touch in the same document become one; the better score ranks it."""
+    merged: list[_Candidate] = []
+    for candidate in sorted(candidates, key=lambda c: -c.score):
+        text = index.document_text(candidate.doc)
+        for other in merged:
+            if other.doc != candidate.doc:
+                continue
+            low, high = sorted([(other.start, other.end), (candidate.start, candidate.end)])
+            touching = low[1] >= high[0] or not text[low[1] : high[0]].strip()
+            if not touching:
+                continue
+            start, end = low[0], max(low[1], high[1])
+            if end - start <= max_chars * 1.5:
+                other.start, other.end = start, end
+            break
+        else:
+            merged.append(_Candidate(candidate.doc, candidate.start, candidate.end, candidate.score))
+    return merged
+
+
+def _quote(index: CorpusIndex, candidate: _Candidate, weights: dict[str, float]) -> Quote:
+    text = index.document_text(candidate.doc)
+    quote_text = text[candidate.start : candidate.end]
+    info = index.documents[candidate.doc]
+    highlights = [Highlight(start=t.start, end=t.end) for t in analyze_spans(quote_text) if t.term in weights]
+    return Quote(
+        text=quote_text,
+        source=info.source,
+        title=info.title,
+        url=info.url,
+        start=candidate.start,
+        end=candidate.end,
+        line=text.count("\n", 0, candidate.start) + 1,
+        score=round(candidate.score, 6),
+        highlights=_dedupe_highlights(highlights),
+    )
+
+
+def _dedupe_highlights(highlights: list[Highlight]) -> list[Highlight]:
+    """One highlight per token, even when a token yields several terms ("o3-mini")."""
+    seen: dict[tuple[int, int], Highlight] = {}
+    for h in highlights:
+        seen.setdefault((h.start, h.end), h)
+    return list(seen.values())

@@ -1,0 +1,344 @@
+"""The searchable corpus: document texts, sentences, passages and the BM25 engine, built once and saved.
+
+The saved file is keyed by a hash of the corpus contents, the manifest, the analyzer and the indexing settings.
+A file whose key differs, or that fails any check, is rebuilt, never trusted. Document texts are stored in the
+index so that quotes are sliced from exactly the text that was indexed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.analysis import ANALYZER_VERSION, analyze
+from retrieval.bm25 import Bm25Engine
+from retrieval.boilerplate import BoilerplateFilter
+from retrieval.documents import (
+    MANIFEST_NAME,
+    CorpusError,
+    CorpusFile,
+    Document,
+    Manifest,
+    SkippedFile,
+    decode_text,
+    list_corpus_files,
+    make_document,
+    read_manifest,
+)
+from retrieval.index_file import IndexFileError, read_index_file, read_index_header, write_index_file
+from retrieval.passages import chunk_block
+from retrieval.settings import RetrievalSettings
+
+log = logging.getLogger(__name__)
+
+INDEX_SCHEMA = 1
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What a front end may show about a document (for /sources and citations)."""
+
+    source: str
+    title: str
+    url: str | None = None
+    date: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    documents: int
+    passages: int
+    vocabulary: int
+    skipped: list[SkippedFile]
+    seconds: float
+    rebuilt: bool
+    path: Path | None
+    saved: bool = field(default=True)
+
+
+@dataclass(frozen=True)
+class _FileState:
+    source: str
+    size: int
+    mtime_ns: int
+    digest: str
+
+
+class CorpusIndex:
+    """Read-only after construction, so one instance serves many threads."""
+
+    def __init__(
+        self,
+        documents: list[DocumentInfo],
+        skipped: list[SkippedFile],
+        arrays: dict[str, np.ndarray],
+        engine: Bm25Engine,
+    ) -> None:
+        self.documents = documents
+        self.skipped = skipped
+        self.engine = engine
+        self._arrays = arrays
+        self._text_blob: npt.NDArray[np.uint8] = arrays["text_blob"]
+        self._text_offsets: IntArray = arrays["text_offsets"]
+        self._sentence_start: IntArray = arrays["sentence_start"]
+        self._sentence_end: IntArray = arrays["sentence_end"]
+        self._passage_doc: IntArray = arrays["passage_doc"]
+        self._passage_first: IntArray = arrays["passage_first"]
+        self._passage_stop: IntArray = arrays["passage_stop"]
+        self.document_text = lru_cache(maxsize=256)(self._decode_document)
+
+    @property
+    def passage_count(self) -> int:
+        return len(self._passage_doc)
+
+    def _decode_document(self, doc: int) -> str:
+        start, end = int(self._text_offsets[doc]), int(self._text_offsets[doc + 1])
+        return self._text_blob[start:end].tobytes().decode("utf-8")
+
+    def passage_document(self, passage: int) -> int:
+        return int(self._passage_doc[passage])
+
+    def passage_sentences(self, passage: int) -> list[tuple[int, int]]:
+        """The passage's sentences as `(start, end)` character offsets into its document's text."""
+        first, stop = int(self._passage_first[passage]), int(self._passage_stop[passage])
+        return list(
+            zip(self._sentence_start[first:stop].tolist(), self._sentence_end[first:stop].tolist(), strict=True)
+        )
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def build(
+        cls, documents: list[Document], skipped: list[SkippedFile], manifest: Manifest, settings: RetrievalSettings
+    ) -> CorpusIndex:
+        cleaner = BoilerplateFilter(doc.text for doc in documents)
+        sentence_start: list[int] = []
+        sentence_end: list[int] = []
+        passage_doc: list[int] = []
+        passage_first: list[int] = []
+        passage_stop: list[int] = []
+        for doc_id, doc in enumerate(documents):
+            patterns = manifest.boilerplate_patterns(doc.source)
+            for block in cleaner.content_blocks(doc.text, patterns):
+                sentences, passages = chunk_block(
+                    doc.text,
+                    block,
+                    size=settings.passage_sentences,
+                    overlap=settings.passage_overlap,
+                    max_chars=settings.passage_max_chars,
+                )
+                base = len(sentence_start)
+                sentence_start.extend(s for s, _ in sentences)
+                sentence_end.extend(e for _, e in sentences)
+                for first, stop in passages:
+                    passage_doc.append(doc_id)
+                    passage_first.append(base + first)
+                    passage_stop.append(base + stop)
+
+        def passage_terms() -> Iterator[list[str]]:
+            for doc_id, first, stop in zip(passage_doc, passage_first, passage_stop, strict=True):
+                text = documents[doc_id].text
+                yield analyze(text[sentence_start[first] : sentence_end[stop - 1]])
+
+        engine = Bm25Engine.build(passage_terms(), k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
+        encoded = [doc.text.encode("utf-8") for doc in documents]
+        arrays = {
+            "text_blob": np.frombuffer(b"".join(encoded), dtype=np.uint8),
+            "text_offsets": np.cumsum([0, *map(len, encoded)], dtype=np.int64),
+            "sentence_start": np.asarray(sentence_start, dtype=np.int64),
+            "sentence_end": np.asarray(sentence_end, dtype=np.int64),
+            "passage_doc": np.asarray(passage_doc, dtype=np.int64),
+            "passage_first": np.asarray(passage_first, dtype=np.int64),
+            "passage_stop": np.asarray(passage_stop, dtype=np.int64),
+        }
+        infos = [DocumentInfo(d.source, d.title, d.url, d.date, d.author) for d in documents]
+        return cls(infos, skipped, arrays, engine)
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self, path: Path, key: str, files: list[_FileState]) -> None:
+        engine_arrays, engine_meta = self.engine.to_arrays()
+        header = {
+            "kind": "citebot-index",
+            "schema": INDEX_SCHEMA,
+            "key": key,
+            "files": [asdict(f) for f in files],
+            "documents": [asdict(d) for d in self.documents],
+            "skipped": [asdict(s) for s in self.skipped],
+            "engine": engine_meta,
+        }
+        arrays = {**self._arrays, **{f"engine.{name}": array for name, array in engine_arrays.items()}}
+        write_index_file(path, header, arrays)
+
+    @classmethod
+    def load(cls, path: Path, key: str) -> CorpusIndex:
+        header, arrays = read_index_file(path)
+        if header.get("kind") != "citebot-index" or header.get("schema") != INDEX_SCHEMA:
+            raise IndexFileError("not a citebot index of this version")
+        if header.get("key") != key:
+            raise IndexFileError("index is for another corpus or other settings")
+        try:
+            engine_arrays = {k.removeprefix("engine."): v for k, v in arrays.items() if k.startswith("engine.")}
+            engine = Bm25Engine.from_arrays(engine_arrays, header["engine"])
+            documents = [DocumentInfo(**d) for d in header["documents"]]
+            skipped = [SkippedFile(**s) for s in header["skipped"]]
+            own = {k: v for k, v in arrays.items() if not k.startswith("engine.")}
+            index = cls(documents, skipped, own, engine)
+            index._check_consistency()
+        except (KeyError, TypeError, ValueError) as error:
+            raise IndexFileError(f"inconsistent index: {error}") from None
+        return index
+
+    def _check_consistency(self) -> None:
+        docs, passages = len(self.documents), self.passage_count
+        if len(self._text_offsets) != docs + 1 or self.engine.passage_count != passages:
+            raise ValueError("document or passage counts disagree")
+        if passages and (int(self._passage_doc.max()) >= docs or int(self._passage_stop.max()) > len(
+            self._sentence_start
+        )):
+            raise ValueError("passage table points outside the corpus")
+
+
+# ---------------------------------------------------------------------- opening
+
+
+def default_index_path(corpus_dir: Path) -> Path:
+    """A per-corpus file in the user's cache directory, so a read-only corpus still gets a saved index."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    digest = hashlib.sha256(str(corpus_dir.resolve()).encode()).hexdigest()[:16]
+    return cache / "citebot" / f"{corpus_dir.resolve().name}-{digest}.index"
+
+
+def open_index(
+    corpus_dir: Path, settings: RetrievalSettings, index_path: Path | None = None, *, rebuild: bool = False
+) -> tuple[CorpusIndex, IndexReport]:
+    """Load the saved index when it matches the corpus and settings; otherwise build and save it."""
+    began = time.perf_counter()
+    manifest = read_manifest(corpus_dir)
+    files = list_corpus_files(corpus_dir, manifest)
+    if not files:
+        raise CorpusError(f"no .txt or .md files in the corpus directory {corpus_dir}")
+    path = index_path or default_index_path(corpus_dir)
+    previous = {} if rebuild else _previous_file_states(path)
+    states, contents = _file_states(files, previous)
+    key = _index_key(corpus_dir, settings, states)
+
+    if not rebuild and path.exists():
+        try:
+            index = CorpusIndex.load(path, key)
+        except IndexFileError as error:
+            log.info("rebuilding the index at %s: %s", path, error)
+        else:
+            _warn_skipped(index.skipped)
+            report = IndexReport(
+                len(index.documents), index.passage_count, index.engine.vocabulary_size, index.skipped,
+                time.perf_counter() - began, rebuilt=False, path=path,
+            )
+            return index, report
+
+    documents, skipped = _read_documents(files, contents, manifest)
+    _warn_skipped(skipped)
+    if not documents:
+        raise CorpusError(f"no usable documents in {corpus_dir}: all {len(files)} files were skipped")
+    index = CorpusIndex.build(documents, skipped, manifest, settings)
+    saved = True
+    try:
+        index.save(path, key, states)
+    except OSError as error:
+        saved = False
+        log.warning("could not save the index to %s (%s); it is kept in memory for this run", path, error)
+    report = IndexReport(
+        len(index.documents), index.passage_count, index.engine.vocabulary_size, skipped,
+        time.perf_counter() - began, rebuilt=True, path=path, saved=saved,
+    )
+    return index, report
+
+
+def _previous_file_states(path: Path) -> dict[str, _FileState]:
+    try:
+        header = read_index_header(path)
+        return {f["source"]: _FileState(**f) for f in header.get("files", [])}
+    except (IndexFileError, OSError, TypeError, KeyError):
+        return {}
+
+
+def _file_states(
+    files: list[CorpusFile], previous: dict[str, _FileState]
+) -> tuple[list[_FileState], dict[str, bytes | OSError]]:
+    """Each file's content digest; an unchanged size and mtime reuses the saved digest instead of re-reading."""
+    states: list[_FileState] = []
+    contents: dict[str, bytes | OSError] = {}
+    for file in files:
+        try:
+            stat = file.path.stat()
+        except OSError as error:
+            contents[file.source] = error
+            states.append(_FileState(file.source, -1, -1, f"unreadable: {error.strerror}"))
+            continue
+        known = previous.get(file.source)
+        if known and known.size == stat.st_size and known.mtime_ns == stat.st_mtime_ns and known.size >= 0:
+            states.append(known)
+            continue
+        try:
+            raw = file.path.read_bytes()
+        except OSError as error:
+            contents[file.source] = error
+            states.append(_FileState(file.source, -1, -1, f"unreadable: {error.strerror}"))
+            continue
+        contents[file.source] = raw
+        states.append(_FileState(file.source, stat.st_size, stat.st_mtime_ns, hashlib.sha256(raw).hexdigest()))
+    return states, contents
+
+
+def _index_key(corpus_dir: Path, settings: RetrievalSettings, states: list[_FileState]) -> str:
+    manifest_path = corpus_dir / MANIFEST_NAME
+    manifest_digest = hashlib.sha256(manifest_path.read_bytes()).hexdigest() if manifest_path.is_file() else ""
+    material: dict[str, Any] = {
+        "schema": INDEX_SCHEMA,
+        "analyzer": ANALYZER_VERSION,
+        "settings": settings.index_key_fields(),
+        "manifest": manifest_digest,
+        "files": [(s.source, s.digest) for s in states],
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def _read_documents(
+    files: list[CorpusFile], contents: dict[str, bytes | OSError], manifest: Manifest
+) -> tuple[list[Document], list[SkippedFile]]:
+    documents: list[Document] = []
+    skipped: list[SkippedFile] = []
+    for file in files:
+        raw = contents.get(file.source)
+        if raw is None:
+            try:
+                raw = file.path.read_bytes()
+            except OSError as error:
+                raw = error
+        if isinstance(raw, OSError):
+            skipped.append(SkippedFile(file.source, f"cannot read ({raw.strerror or raw})"))
+            continue
+        text, reason = decode_text(raw)
+        if text is None:
+            skipped.append(SkippedFile(file.source, reason))
+        else:
+            documents.append(make_document(file.source, text, manifest))
+    return documents, skipped
+
+
+def _warn_skipped(skipped: list[SkippedFile]) -> None:
+    for item in skipped:
+        log.warning("skipped %s: %s", item.source, item.reason)

@@ -1,0 +1,145 @@
+"""The corpus on disk: which files count, what the manifest says of them, and which files are unusable."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+DOCUMENT_SUFFIXES = (".txt", ".md")
+MANIFEST_NAME = "manifest.toml"
+_TITLE_MAX_CHARS = 120
+_TITLE_MAX_WORDS = 16
+
+
+class CorpusError(Exception):
+    """The corpus as a whole cannot be used (missing, empty, bad manifest): one line for the operator."""
+
+
+class ManifestEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = None
+    url: str | None = None
+    date: str | None = None
+    author: str | None = None
+    boilerplate: list[str] = Field(default_factory=list, description="Regexes: matching lines are not indexed.")
+
+
+class Manifest(BaseModel):
+    """`corpus/manifest.toml`: optional metadata; every key is checked so a typo is an error, not a no-op."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    boilerplate: list[str] = Field(default_factory=list, description="Regexes applied to every file's lines.")
+    exclude_files: list[str] = Field(default_factory=list, description="Glob patterns of files to leave out.")
+    files: dict[str, ManifestEntry] = Field(default_factory=dict)
+
+    def entry(self, source: str) -> ManifestEntry:
+        return self.files.get(source) or ManifestEntry()
+
+    def boilerplate_patterns(self, source: str) -> list[re.Pattern[str]]:
+        return [re.compile(p) for p in [*self.boilerplate, *self.entry(source).boilerplate]]
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """A candidate file, identified by its path relative to the corpus directory ('/' separators)."""
+
+    source: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class Document:
+    source: str
+    text: str
+    title: str
+    url: str | None = None
+    date: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    source: str
+    reason: str
+
+
+def read_manifest(corpus_dir: Path) -> Manifest:
+    path = corpus_dir / MANIFEST_NAME
+    if not path.is_file():
+        return Manifest()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        manifest = Manifest.model_validate(raw)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise CorpusError(f"{path}: cannot read the manifest: {error}") from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        raise CorpusError(f"{path}: {key}: {problem}") from None
+    for pattern in [*manifest.boilerplate, *(p for e in manifest.files.values() for p in e.boilerplate)]:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise CorpusError(f"{path}: boilerplate pattern {pattern!r} is not a valid regex: {error}") from None
+    return manifest
+
+
+def list_corpus_files(corpus_dir: Path, manifest: Manifest) -> list[CorpusFile]:
+    """Every .txt/.md file under the directory, sorted, minus hidden paths and the manifest's exclusions."""
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus directory not found: {corpus_dir}")
+    files = []
+    for path in sorted(corpus_dir.rglob("*")):
+        source = path.relative_to(corpus_dir).as_posix()
+        if path.suffix.lower() not in DOCUMENT_SUFFIXES or any(p.startswith(".") for p in source.split("/")):
+            continue
+        if any(fnmatch.fnmatch(source, pattern) for pattern in manifest.exclude_files):
+            continue
+        if path.is_file():
+            files.append(CorpusFile(source, path))
+    return files
+
+
+def decode_text(raw: bytes) -> tuple[str | None, str]:
+    """The file's text, or None and the reason it cannot be a document."""
+    if b"\x00" in raw[:8192]:
+        return None, "binary file (contains NUL bytes)"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return None, f"not UTF-8 (invalid byte at offset {error.start})"
+    if not text.strip():
+        return None, "empty file"
+    return text, ""
+
+
+def make_document(source: str, text: str, manifest: Manifest) -> Document:
+    entry = manifest.entry(source)
+    return Document(
+        source=source,
+        text=text,
+        title=entry.title or derive_title(source, text),
+        url=entry.url,
+        date=entry.date,
+        author=entry.author,
+    )
+
+
+def derive_title(source: str, text: str) -> str:
+    """The first line when it reads like a title (short, not a sentence), else the file name."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    looks_like_title = (
+        0 < len(first) <= _TITLE_MAX_CHARS
+        and len(first.split()) <= _TITLE_MAX_WORDS
+        and not first.endswith((".", ",", ";", ":"))
+        and any(ch.isalpha() for ch in first)
+    )
+    return first if looks_like_title else Path(source).stem

@@ -1,0 +1,40 @@
+"""The retrieval core's front door: open a corpus once, then ask it questions from any thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from retrieval.answers import Answer
+from retrieval.compose import compose_answer
+from retrieval.corpus_index import CorpusIndex, DocumentInfo, IndexReport, open_index
+from retrieval.settings import RetrievalSettings
+
+
+class Retriever:
+    """Answers questions from one corpus; immutable after `open`, so it is safe to share between threads."""
+
+    def __init__(self, index: CorpusIndex, settings: RetrievalSettings, report: IndexReport) -> None:
+        self.index = index
+        self.settings = settings
+        self.report = report
+
+    @classmethod
+    def open(
+        cls,
+        corpus_dir: Path,
+        settings: RetrievalSettings | None = None,
+        index_path: Path | None = None,
+        *,
+        rebuild: bool = False,
+    ) -> Retriever:
+        """Load the saved index if it is current, else build (and save) it. Raises CorpusError."""
+        settings = settings or RetrievalSettings()
+        index, report = open_index(corpus_dir, settings, index_path, rebuild=rebuild)
+        return cls(index, settings, report)
+
+    @property
+    def documents(self) -> list[DocumentInfo]:
+        return self.index.documents
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        return compose_answer(self.index, question, self.settings, top_k or self.settings.top_k)

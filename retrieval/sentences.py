@@ -1,0 +1,107 @@
+"""Sentence splitting that keeps offsets into the original text and survives the corpus's punctuation.
+
+A sentence ends at '.', '!', '?' or '…' (with any closing quotes or brackets) followed by whitespace and then
+something that can start a sentence. It does not end after an abbreviation ("U.S.", "e.g.", "Inc."), an initial
+("W."), inside a number ("$5.6"), or before a lowercase word. A fragment of a word or two ("3/ How?") is joined
+to the sentence that follows it, and a line break always ends a sentence, so bullets stay separate.
+"""
+
+from __future__ import annotations
+
+import re
+
+_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
+_ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms dr prof sr jr st vs etc e.g i.e u.s u.k u.n a.m p.m inc corp co ltd llc no nos fig approx est
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun dept gov gen col lt sgt rep sen
+    """.split()
+)
+_WORD_BEFORE = re.compile(r"([^\W\d_](?:[\w.]*[^\W\d_])?)\.$")
+_FRAGMENT_MAX_WORDS = 2
+_SHORT_QUOTATION_CHARS = 80
+_WHITESPACE = " \t\r\n\f\v\u00a0\u2009\u202f"
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Spans `(start, end)` of the sentences of `text[start:end]`, stripped of surrounding whitespace."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for line_start, line_end in _line_spans(text, start, end):
+        spans.extend(_split_line(text, line_start, line_end))
+    return spans
+
+
+def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    cursor = start
+    while cursor < end:
+        newline = text.find("\n", cursor, end)
+        stop = end if newline == -1 else newline
+        spans.append((cursor, stop))
+        cursor = stop + 1
+    return spans
+
+
+def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    pieces: list[tuple[int, int]] = []
+    cursor = start
+    for match in _END.finditer(text, start, end):
+        if _is_boundary(text, match.start(), match.end(), start, end):
+            pieces.append((cursor, match.end()))
+            cursor = match.end()
+    pieces.append((cursor, end))
+    stripped = [span for span in (_strip(text, s, e) for s, e in pieces) if span[0] < span[1]]
+    return _join_fragments(text, stripped)
+
+
+def _is_boundary(text: str, punct_start: int, punct_end: int, line_start: int, line_end: int) -> bool:
+    following = text[punct_end:line_end].lstrip(_WHITESPACE)
+    if not following:
+        return True
+    if following[0].islower() or following[0] in ",;:":
+        return False
+    if _inside_short_quotation(text, punct_end, line_start, line_end):
+        return False
+    if text[punct_start] == ".":
+        before = _WORD_BEFORE.search(text, max(0, punct_start - 12), punct_start + 1)
+        if before:
+            word = before.group(1).casefold()
+            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+                return False
+    return True
+
+
+def _inside_short_quotation(text: str, position: int, line_start: int, line_end: int) -> bool:
+    """True inside a curly quotation that closes soon ("what if we used 8? It's enough!"): one sentence."""
+    if text.count("“", line_start, position) <= text.count("”", line_start, position):
+        return False
+    closing = text.find("”", position, line_end)
+    return closing != -1 and closing - position <= _SHORT_QUOTATION_CHARS
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in _WHITESPACE:
+        start += 1
+    while end > start and text[end - 1] in _WHITESPACE:
+        end -= 1
+    return start, end
+
+
+def _join_fragments(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Glue a fragment like "3/ How?" onto the next sentence of the same line."""
+    joined: list[tuple[int, int]] = []
+    pending: int | None = None
+    for span_start, span_end in spans:
+        start = span_start if pending is None else pending
+        if len(re.findall(r"\w+", text[span_start:span_end])) <= _FRAGMENT_MAX_WORDS:
+            pending = start
+            continue
+        joined.append((start, span_end))
+        pending = None
+    if pending is not None:
+        if joined:
+            joined[-1] = (joined[-1][0], spans[-1][1])
+        else:
+            joined.append((pending, spans[-1][1]))
+    return joined
