@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from bot.config import Config
 from retrieval.answers import Answer
 from retrieval.retriever import Retriever
 
@@ -35,3 +36,12 @@ class AnswerService:
     async def answer(self, question: str, top_k: int | None = None) -> Answer:
         """Retrieval runs in a worker thread so heartbeats, acks and other questions never wait on it."""
         return await asyncio.to_thread(self.retriever.ask, question, top_k or self.top_k)
+
+
+def open_retriever(config: Config, *, rebuild: bool = False) -> Retriever:
+    """The retriever for the configured corpus (raises CorpusError with a one-line reason)."""
+    return Retriever.open(config.corpus_dir, config.retrieval, config.corpus.index_path, rebuild=rebuild)
+
+
+def open_service(config: Config, top_k: int | None = None) -> AnswerService:
+    return AnswerService(open_retriever(config), top_k)

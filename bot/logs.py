@@ -32,10 +32,10 @@ class SecretRedactingFilter(logging.Filter):
         return True
 
 
-def setup_logging(level: int = logging.INFO) -> None:
+def setup_logging(level: int = logging.INFO, fmt: str = "%(asctime)s %(levelname)s %(name)s: %(message)s") -> None:
     """One handler on the root logger, with the redacting filter on the handler so every logger passes it."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(logging.Formatter(fmt))
     handler.addFilter(SecretRedactingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

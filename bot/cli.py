@@ -1,0 +1,241 @@
+"""`citebot`: ask, console, index, eval, slack, discord. Errors a user can cause are one line and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from bot.config import Config, ConfigError, load_config
+from retrieval.documents import CorpusError
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+log = logging.getLogger("citebot")
+
+
+class UsageError(Exception):
+    """Bad command-line use: reported as one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, metavar="FILE", help="config file (TOML); env CITEBOT_CONFIG")
+    common.add_argument("--corpus", type=Path, metavar="DIR", help="directory of .txt/.md documents")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = _Parser(
+        prog="citebot",
+        description="Answers questions with verbatim, cited quotes from your documents.",
+        parents=[common],
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    ask = commands.add_parser("ask", parents=[common], help="answer a question (or questions from stdin)")
+    ask.add_argument("question", nargs="*", metavar="QUESTION", help="the question; omit to read one per line")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON (JSON Lines for stdin)")
+    ask.add_argument("--top-k", type=_positive_int, metavar="N", help="number of quotes (default: config)")
+
+    console = commands.add_parser("console", parents=[common], help="ask questions interactively")
+    console.add_argument("--top-k", type=_positive_int, metavar="N", help="number of quotes")
+
+    commands.add_parser("index", parents=[common], help="build and save the index, and report on it")
+
+    evaluate = commands.add_parser("eval", parents=[common], help="score answers on a question set")
+    evaluate.add_argument("file", type=Path, metavar="FILE.jsonl", help='lines of {"q": ..., "gold": [...]}')
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    slack = commands.add_parser("slack", parents=[common], help="run the Slack app (Socket Mode by default)")
+    slack.add_argument("--http", action="store_true", help="serve HTTP /slack/events instead of Socket Mode")
+    slack.add_argument("--port", type=_port, default=3000, metavar="P", help="HTTP port (default 3000)")
+
+    commands.add_parser("discord", parents=[common], help="run the Discord bot")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 1 <= value <= 50:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 50, not {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {value}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    except (UsageError, ConfigError, CorpusError) as error:
+        print(f"citebot: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `citebot ask ... | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return EXIT_OK
+
+
+def _run(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        raise UsageError("no command given: try 'citebot console' or 'citebot ask \"your question\"'")
+    _setup_cli_logging(server=args.command in ("slack", "discord"))
+    config = _config(args)
+    handlers: dict[str, Callable[[argparse.Namespace, Config], int]] = {
+        "ask": _ask,
+        "console": _console,
+        "index": _index,
+        "eval": _eval,
+        "slack": _slack,
+        "discord": _discord,
+    }
+    return handlers[args.command](args, config)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config_path = args.config or (Path(os.environ["CITEBOT_CONFIG"]) if os.environ.get("CITEBOT_CONFIG") else None)
+    config = load_config(config_path)
+    if args.corpus is not None:
+        config.corpus.path = args.corpus
+    return config
+
+
+def _setup_cli_logging(*, server: bool) -> None:
+    from bot.logs import setup_logging
+
+    if server:
+        setup_logging(logging.INFO)
+    else:
+        setup_logging(logging.WARNING, fmt="citebot: %(levelname)s: %(message)s")
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def _ask(args: argparse.Namespace, config: Config) -> int:
+    from bot.answering import open_retriever
+
+    question = " ".join(args.question).strip()
+    if not question and sys.stdin.isatty():
+        raise UsageError("give a question, e.g. citebot ask \"what did Nadella say?\" (or pipe questions in)")
+    retriever = open_retriever(config)
+    top_k = args.top_k or config.retrieval.top_k
+    questions: Iterator[str] = iter([question]) if question else _stdin_lines(sys.stdin)
+    if args.json:
+        for line in questions:
+            sys.stdout.write(retriever.ask(line, top_k).model_dump_json() + "\n")
+            sys.stdout.flush()
+        return EXIT_OK
+    rich_terminal = sys.stdout.isatty()
+    for number, line in enumerate(questions):
+        answer = retriever.ask(line, top_k)
+        if rich_terminal:
+            from rich.console import Console
+
+            from bot.text_render import render_rich
+
+            Console().print(render_rich(answer))
+        else:
+            from bot.text_render import render_plain
+
+            print(("\n" if number else "") + render_plain(answer))
+    return EXIT_OK
+
+
+def _stdin_lines(stream: TextIO) -> Iterator[str]:
+    for line in stream:
+        yield line.rstrip("\r\n")
+
+
+def _console(args: argparse.Namespace, config: Config) -> int:
+    from bot.answering import open_service
+    from bot.console import run_console
+
+    return run_console(open_service(config, args.top_k or config.retrieval.top_k))
+
+
+def _index(args: argparse.Namespace, config: Config) -> int:
+    from bot.answering import open_retriever
+
+    report = open_retriever(config, rebuild=True).report
+    print(f"corpus:     {config.corpus_dir}")
+    print(f"documents:  {report.documents}")
+    print(f"passages:   {report.passages}")
+    print(f"vocabulary: {report.vocabulary} terms")
+    print(f"skipped:    {len(report.skipped)} file(s)")
+    for skipped in report.skipped:
+        print(f"  - {skipped.source}: {skipped.reason}")
+    where = str(report.path) if report.saved else f"not saved (could not write {report.path})"
+    print(f"index:      {where}")
+    print(f"time:       {report.seconds:.2f} s")
+    return EXIT_OK
+
+
+def _eval(args: argparse.Namespace, config: Config) -> int:
+    from bot.answering import open_retriever
+    from retrieval.evaluation import EvalFileError, evaluate, read_cases
+
+    try:
+        cases = read_cases(args.file)
+    except EvalFileError as error:
+        raise UsageError(str(error)) from None
+    report = evaluate(open_retriever(config), cases)
+    if args.json:
+        print(report.model_dump_json())
+        return EXIT_OK
+    print(f"questions:            {report.questions} ({report.answerable} answerable)")
+    print(f"hit@1:                {report.hit_at_1:.3f}")
+    print(f"hit@3:                {report.hit_at_3:.3f}")
+    print(f"MRR@10:               {report.mrr_at_10:.3f}")
+    print(f"abstention precision: {report.abstention_precision:.3f}")
+    print(f"abstention recall:    {report.abstention_recall:.3f}")
+    misses = [r for r in report.results if (r.should_abstain == r.answered) or (r.answered and r.rank != 1)]
+    for result in misses:
+        if result.should_abstain:
+            what = "answered, should abstain"
+        elif not result.answered:
+            what = "abstained"
+        else:
+            what = f"gold at rank {result.rank}" if result.rank else "gold not in the quotes"
+        print(f"  - {what}: {result.question}")
+    return EXIT_OK
+
+
+def _slack(args: argparse.Namespace, config: Config) -> int:
+    from bot.slack_adapter import run_slack
+
+    return run_slack(config, http=args.http, port=args.port)
+
+
+def _discord(args: argparse.Namespace, config: Config) -> int:
+    from bot.discord_adapter import run_discord
+
+    return run_discord(config)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

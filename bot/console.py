@@ -1,0 +1,78 @@
+"""`citebot console`: the local test mode, a REPL that answers through the same service as the chat bots."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from pathlib import Path
+
+from bot.answering import AnswerService
+from bot.text_render import render_rich
+
+HELP = """Type a question and press Enter. Commands:
+  /help      this help
+  /sources   the documents and their titles
+  /quit      leave (Ctrl-D and Ctrl-C work too)"""
+
+
+def _history_file() -> Path:
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "citebot" / "console_history"
+
+
+def run_console(service: AnswerService) -> int:
+    from rich.console import Console
+
+    console = Console()
+    history = _enable_history()
+    report = service.retriever.report
+    console.print(
+        f"[bold]citebot[/bold] — {report.documents} documents, {report.passages} passages. "
+        "Ask a question, or /help."
+    )
+    try:
+        while True:
+            try:
+                line = input("citebot> ").strip()
+            except EOFError:
+                console.print()
+                break
+            if not line:
+                continue
+            if line in ("/quit", "/exit", "/q"):
+                break
+            if line == "/help":
+                console.print(HELP, highlight=False)
+            elif line == "/sources":
+                for doc in service.retriever.documents:
+                    console.print(f"• [bold]{doc.title}[/bold] [dim]({doc.source})[/dim]", highlight=False)
+            elif line.startswith("/"):
+                console.print(f"Unknown command {line.split()[0]!r}. Type /help.", highlight=False)
+            else:
+                console.print(render_rich(asyncio.run(service.answer(line))))
+    except KeyboardInterrupt:
+        console.print()
+    finally:
+        if history is not None:
+            with contextlib.suppress(OSError):
+                history()
+    return 0
+
+
+def _enable_history() -> object | None:
+    """Line editing and a persistent history where the platform has readline; returns the save function."""
+    try:
+        import readline
+    except ImportError:  # pragma: no cover - Windows without pyreadline
+        return None
+    path = _history_file()
+    with contextlib.suppress(OSError):
+        readline.read_history_file(path)
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        readline.write_history_file(path)
+
+    return save

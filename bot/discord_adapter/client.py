@@ -1,0 +1,162 @@
+"""The Discord front end: /ask, @-mentions and DMs in, rendered answers out.
+
+Translation only: who gets answered is `AnswerService.should_answer`, what an answer looks like is
+`render.render_answer`; this module wires them to discord.py's events and REST calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+import discord
+from discord import app_commands
+
+from bot.answering import AnswerService, Incoming
+from bot.config import DiscordSettings
+from bot.discord_adapter.render import FAILURE_NOTE, DiscordReply, render_answer, render_note
+from retrieval.answers import Answer
+
+log = logging.getLogger(__name__)
+
+# An interaction must be acknowledged within 3 s of Discord creating it; the gateway trip already took some.
+DEFER_AFTER_SECONDS = 1.5
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def citebot_intents() -> discord.Intents:
+    """Only what we answer: guild and DM messages (no privileged message_content; interactions need none).
+
+    Without message_content Discord still delivers the text of DMs and of messages that mention the bot.
+    """
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    return intents
+
+
+class CitebotClient(discord.Client):
+    """A discord.py client that answers /ask, @-mentions and DMs from an `AnswerService`."""
+
+    def __init__(
+        self,
+        service: AnswerService,
+        settings: DiscordSettings,
+        *,
+        defer_after: float = DEFER_AFTER_SECONDS,
+    ) -> None:
+        super().__init__(intents=citebot_intents(), allowed_mentions=NO_MENTIONS)
+        self.service = service
+        self.settings = settings
+        self.defer_after = defer_after
+        self.tree = app_commands.CommandTree(self)
+        # Registered globally in the local tree too, so an interaction finds /ask however it is scoped;
+        # what Discord shows is decided by what setup_hook syncs.
+        self.tree.add_command(_ask_command(self))
+        for guild_id in settings.guild_ids:
+            self.tree.copy_global_to(guild=discord.Object(id=guild_id))
+
+    async def setup_hook(self) -> None:
+        """Sync /ask before the gateway connects: to the configured guilds (instant) or globally."""
+        targets: list[discord.Object | None] = [discord.Object(id=g) for g in self.settings.guild_ids] or [None]
+        for guild in targets:
+            where = f"guild {guild.id}" if guild else "all guilds (global)"
+            try:
+                await self.tree.sync(guild=guild)
+            except discord.HTTPException as error:
+                # Most often the bot was invited without the applications.commands scope.
+                log.error("could not sync /ask to %s: %s %s", where, error.status, error.text)
+            else:
+                log.info("synced /ask to %s", where)
+
+    async def answer_interaction(self, interaction: discord.Interaction, question: str, private: bool | None) -> None:
+        """Answer /ask within the interaction window: directly when quick, otherwise defer then follow up."""
+        ephemeral = self.settings.private_by_default if private is None else private
+        pending = asyncio.create_task(self._answer(question))
+        done, _ = await asyncio.wait({pending}, timeout=self.defer_after)
+        try:
+            if pending in done:
+                reply = pending.result()
+                await interaction.response.send_message(
+                    reply.content, embeds=reply.embeds, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+                )
+                return
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            reply = await pending
+            await interaction.followup.send(
+                reply.content,
+                embeds=reply.embeds,
+                ephemeral=ephemeral,
+                allowed_mentions=NO_MENTIONS,
+            )
+        except discord.HTTPException as error:
+            log.warning("could not answer /ask in channel %s: %s %s", interaction.channel_id, error.status, error.text)
+        finally:
+            pending.cancel()
+
+    async def on_message(self, message: discord.Message) -> None:
+        """DMs, and guild messages that mention us, are questions; everything else is not for us."""
+        me = self.user
+        if me is None:
+            return
+        incoming = Incoming(message.content, str(message.author.id), message.author.bot)
+        if not AnswerService.should_answer(incoming, str(me.id)):
+            return
+        in_dm = message.guild is None
+        if not in_dm and not self._mentions_me(message):
+            return
+        reply = await self._answer(question_from(message.content, me.id, self._my_role_id(message)))
+        reference = None if in_dm else message.to_reference(fail_if_not_exists=False)
+        try:
+            await message.channel.send(
+                reply.content, embeds=reply.embeds, reference=reference, allowed_mentions=NO_MENTIONS
+            )
+        except discord.Forbidden:
+            log.warning("no permission to post in channel %s; skipped the answer", message.channel.id)
+        except discord.HTTPException as error:
+            log.warning("could not answer in channel %s: %s %s", message.channel.id, error.status, error.text)
+
+    async def _answer(self, question: str) -> DiscordReply:
+        """Retrieval runs off the event loop (the service's thread); a failure still gets a reply."""
+        try:
+            answer: Answer = await self.service.answer(question)
+        except Exception:
+            log.exception("answering failed")
+            return render_note(FAILURE_NOTE)
+        return render_answer(answer)
+
+    def _mentions_me(self, message: discord.Message) -> bool:
+        """A user mention of the bot, or of its managed role (what clients insert for bots in some guilds).
+
+        Not `ClientUser.mentioned_in`: that is also true for @everyone, which is not a question to us.
+        """
+        me = self.user
+        if me is not None and any(user.id == me.id for user in message.mentions):
+            return True
+        role_id = self._my_role_id(message)
+        return role_id is not None and role_id in message.raw_role_mentions
+
+    @staticmethod
+    def _my_role_id(message: discord.Message) -> int | None:
+        role = message.guild.self_role if message.guild is not None else None
+        return role.id if role is not None else None
+
+
+def question_from(content: str, bot_id: int, role_id: int | None = None) -> str:
+    """The message text without the mention(s) of the bot, whitespace tidied."""
+    pattern = rf"<@!?{bot_id}>" + (rf"|<@&{role_id}>" if role_id is not None else "")
+    return " ".join(re.sub(pattern, " ", content).split())
+
+
+def _ask_command(client: CitebotClient) -> app_commands.Command[None, ..., None]:
+    @app_commands.command(name="ask", description="Ask the documents; the answer quotes them word for word.")
+    @app_commands.describe(
+        question="What do you want to know?",
+        private="Only you see the answer (default set by the bot's operator).",
+    )
+    async def ask(interaction: discord.Interaction, question: str, private: bool | None = None) -> None:
+        await client.answer_interaction(interaction, question, private)
+
+    return ask

@@ -1,0 +1,214 @@
+"""Answer -> Discord message: one embed of quote blocks, always within Discord's limits.
+
+Pure functions, no network: the adapter sends whatever `render_answer` returns, and the tests check the
+limits and the escaping here, on their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import NamedTuple
+
+import discord
+
+from bot.rendering import echoed_question, quote_segments, source_label
+from retrieval.answers import Answer, Quote
+
+# Discord's documented limits (characters, counted as Python str length like discord.py's Embed.__len__).
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+AUTHOR_NAME_LIMIT = 256
+FIELDS_PER_EMBED = 25
+EMBEDS_PER_MESSAGE = 10
+EMBED_TOTAL_LIMIT = 6000  # Discord counts this over all embeds of a message; we send one.
+
+ANSWER_COLOUR = discord.Colour(0x5865F2)
+SOURCE_LABEL_CHARS = 300  # a runaway title must not crowd out the quote it labels
+MIN_CLIPPED_QUOTE_CHARS = 300  # below this, a clipped quote says too little: leave it out instead
+ELLIPSIS = "…"
+FALLBACK_NOTE = "I couldn't find that in the documents."
+FAILURE_NOTE = "Sorry, something went wrong while looking that up. Please try again in a moment."
+
+# Links stay untouched (escaping inside one would break it); discord.py's escape_markdown uses the same idea.
+_URL = r"(?P<url>https?://[^\s<]+[^<.,:;\"')\]\s])"
+_INLINE_MARKUP = re.compile(_URL + r"|(?P<char>[\\*_~|`<\[])")
+_LINE_START_MARKUP = re.compile(r"^(\s*)(?:([>#+-])|(\d+)\.(?=\s))")
+
+
+class DiscordReply(NamedTuple):
+    """A message ready for `send(content=..., embeds=...)`; `content` is "" when the embed says it all."""
+
+    content: str
+    embeds: list[discord.Embed]
+
+
+def render_answer(answer: Answer) -> DiscordReply:
+    """Quotes as an embed; no quotes means a short friendly line from `answer.note`."""
+    if not answer.answered or not answer.quotes:
+        return render_note(answer.note or FALLBACK_NOTE)
+    description, shown = _describe(answer)
+    embed = discord.Embed(description=description, colour=ANSWER_COLOUR)
+    left_out = len(answer.quotes) - shown
+    if left_out:
+        plural = "s" if left_out > 1 else ""
+        embed.set_footer(text=f"{left_out} more matching passage{plural} left out to fit Discord's limits.")
+    return DiscordReply(content="", embeds=[embed])
+
+
+def render_note(note: str) -> DiscordReply:
+    """A plain-text reply (abstention, input problem, failure), escaped because it may echo the question."""
+    return DiscordReply(content=_fit(note, CONTENT_LIMIT, escape_literal), embeds=[])
+
+
+def escape_literal(text: str) -> str:
+    """Text as Discord must show it, character for character: no markup, no mention, links left working.
+
+    Markdown characters get a backslash (invisible once rendered); @everyone/@here and user/role mentions get
+    a zero-width space after the @ (`discord.utils.escape_mentions`), so they can never render as a ping even
+    where allowed_mentions is not in force.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        return match.group("url") or "\\" + match.group("char")
+
+    return discord.utils.escape_mentions(_INLINE_MARKUP.sub(replace, text))
+
+
+def quote_block(quote: Quote, limit: int = DESCRIPTION_LIMIT) -> str | None:
+    """The quote in quote formatting, matched terms in bold, then its source; clipped to `limit` with '…'.
+
+    None when not even a useful part of the quote fits.
+    """
+    fitted = _fit_quote(quote, limit)
+    return None if fitted is None else fitted[0]
+
+
+def _fit_quote(quote: Quote, limit: int) -> tuple[str, bool] | None:
+    """(block, was_clipped), or None when less than a useful part of the quote fits."""
+    source = _source_line(quote)
+    full = _quote_lines(quote, len(quote.text)) + "\n" + source
+    if len(full) <= limit:
+        return full, False
+
+    def clipped(chars: int) -> str:
+        return _quote_lines(quote, chars, clipped=True) + "\n" + source
+
+    chars = _longest_fitting(len(quote.text), lambda n: len(clipped(n)) <= limit)
+    chars = _back_to_word_boundary(quote.text, chars)
+    if chars < min(MIN_CLIPPED_QUOTE_CHARS, len(quote.text)):
+        return None
+    return clipped(chars), True
+
+
+def _describe(answer: Answer) -> tuple[str, int]:
+    """The embed description and how many quotes it holds; later quotes give way when space runs out."""
+    parts = [f"**Q:** {_fit(echoed_question(answer), TITLE_LIMIT, escape_literal)}"]
+    shown = 0
+    for quote in answer.quotes:
+        room = DESCRIPTION_LIMIT - len("\n\n".join(parts)) - len("\n\n")
+        fitted = _fit_quote(quote, room)
+        if fitted is None:
+            break
+        block, was_clipped = fitted
+        parts.append(block)
+        shown += 1
+        if was_clipped:
+            break  # the description is full
+    return "\n\n".join(parts), shown
+
+
+def _quote_lines(quote: Quote, chars: int, *, clipped: bool = False) -> str:
+    """`quote.text[:chars]` as '> ' lines with highlights in bold; blank lines dropped (Discord needs text)."""
+    lines: list[list[tuple[str, bool]]] = [[]]
+    for text, highlighted in _merge_runs(quote_segments(quote), chars):
+        for index, piece in enumerate(text.split("\n")):
+            if index:
+                lines.append([])
+            if piece:
+                lines[-1].append((piece, highlighted))
+    rendered = [_render_line(runs) for runs in lines]
+    rendered = [line for line in rendered if line.strip()]
+    if clipped:
+        rendered[-1:] = [(rendered[-1] if rendered else "") + ELLIPSIS]
+    return "\n".join("> " + line for line in rendered)
+
+
+def _merge_runs(runs: list[tuple[str, bool]], chars: int) -> list[tuple[str, bool]]:
+    """The first `chars` characters of the runs, with touching runs of the same kind joined."""
+    merged: list[tuple[str, bool]] = []
+    remaining = chars
+    for text, highlighted in runs:
+        if remaining <= 0:
+            break
+        text, remaining = text[:remaining], remaining - len(text)
+        if merged and merged[-1][1] == highlighted:
+            merged[-1] = (merged[-1][0] + text, highlighted)
+        else:
+            merged.append((text, highlighted))
+    return merged
+
+
+def _render_line(runs: list[tuple[str, bool]]) -> str:
+    out: list[str] = []
+    for text, highlighted in runs:
+        core = text.strip()
+        if not highlighted or not core:
+            out.append(escape_literal(text))
+            continue
+        lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
+        out.append(f"{lead}**{escape_literal(core)}**{trail}")
+    return _escape_line_start("".join(out).rstrip())
+
+
+def _escape_line_start(line: str) -> str:
+    """Headings, lists and quotes only form at a line's start: escape just that character there."""
+
+    def replace(match: re.Match[str]) -> str:
+        indent, mark, number = match.groups()
+        return f"{indent}\\{mark}" if mark else f"{indent}{number}\\."
+
+    return _LINE_START_MARKUP.sub(replace, line, count=1)
+
+
+def _source_line(quote: Quote) -> str:
+    label = _fit(source_label(quote), SOURCE_LABEL_CHARS, escape_literal)
+    if quote.url and not re.search(r"[\s()<>]", quote.url):
+        return f"— [{label}]({quote.url})"
+    return f"— *{label}*"
+
+
+def _fit(text: str, limit: int, render: Callable[[str], str]) -> str:
+    """`render(text)` if it fits in `limit`, else `render` of the longest prefix that fits, plus '…'.
+
+    Cutting the source text (not the rendered markup) never leaves a dangling backslash or '**'.
+    """
+    full = render(text)
+    if len(full) <= limit:
+        return full
+    chars = _longest_fitting(len(text), lambda n: len(render(text[:n]) + ELLIPSIS) <= limit)
+    return render(text[:chars].rstrip()) + ELLIPSIS
+
+
+def _longest_fitting(upper: int, fits: Callable[[int], bool]) -> int:
+    """Largest n in [0, upper] with fits(n) (rendered length grows with n), or 0 if none."""
+    low, high = 0, upper
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _back_to_word_boundary(text: str, chars: int, reach: int = 40) -> int:
+    """Cut between words when a space is near, so a clipped quote does not end mid-word."""
+    if chars >= len(text) or text[chars].isspace():
+        return chars
+    space = text.rfind(" ", max(0, chars - reach), chars)
+    return space if space > 0 else chars

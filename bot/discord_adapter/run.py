@@ -1,0 +1,52 @@
+"""`citebot discord`: open the answer service, log in, serve until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+
+import discord
+
+from bot.answering import AnswerService, open_service
+from bot.config import Config, ConfigError, DiscordSettings, require_secret
+from bot.discord_adapter.client import CitebotClient
+
+
+REJECTED_TOKEN = (
+    "Discord rejected DISCORD_TOKEN (401 Unauthorized): copy the bot token again from the Developer Portal "
+    "(Bot → Reset Token) and export it"
+)
+
+
+def run_discord(config: Config) -> int:
+    """Serve Discord until SIGINT/SIGTERM; returns 0. Operator errors raise `ConfigError` (CLI: one line, exit 2)."""
+    token = require_secret("DISCORD_TOKEN")
+    service = open_service(config, config.discord.top_k)  # the index is loaded or built before we log in
+    try:
+        asyncio.run(serve_discord(service, config.discord, token))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def serve_discord(service: AnswerService, settings: DiscordSettings, token: str) -> None:
+    """Log in and serve until the client is closed; a rejected token becomes a `ConfigError`."""
+    client = CitebotClient(service, settings)
+    _close_on_signals(client)
+    async with client:
+        try:
+            await client.start(token)
+        except discord.LoginFailure:
+            raise ConfigError(REJECTED_TOKEN) from None
+
+
+def _close_on_signals(client: CitebotClient) -> None:
+    """SIGINT/SIGTERM close the gateway and HTTP session cleanly (only possible in the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # e.g. Windows event loops
+            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(client.close()))

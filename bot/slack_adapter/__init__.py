@@ -1,0 +1,40 @@
+"""citebot on Slack: `/ask`, @-mentions and direct messages, over Socket Mode or HTTP.
+
+Imported only by `citebot slack`, so slack-bolt loads only for that command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.config import Config, require_secret
+
+__all__ = ["run_slack"]
+
+
+def run_slack(config: Config, *, http: bool, port: int) -> int:
+    """Runs the Slack app until interrupted. Missing or malformed secrets raise `ConfigError` (one line
+    naming the variable) before anything else happens; so does a token Slack refuses."""
+    bot_token = require_secret("SLACK_BOT_TOKEN", "xoxb-")
+    if http:
+        signing_secret: str | None = require_secret("SLACK_SIGNING_SECRET")
+        app_token = None
+    else:
+        app_token = require_secret("SLACK_APP_TOKEN", "xapp-")
+        signing_secret = None
+
+    from bot.answering import open_service
+    from bot.slack_adapter.app import build_app
+    from bot.slack_adapter.run import serve
+
+    service = open_service(config, config.slack.top_k)
+
+    async def main() -> None:
+        app = build_app(service, config.slack, bot_token, signing_secret)
+        await serve(app, app_token=app_token, http=http, port=port)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    return 0

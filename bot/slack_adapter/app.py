@@ -1,0 +1,237 @@
+"""The slack-bolt app: `/ask`, @-mentions and DMs turned into questions, answers posted where they were asked.
+
+Every listener acknowledges first (Bolt acks events before the listener runs; the slash command calls
+`ack()` before retrieving), so Slack's 3-second deadline never waits on retrieval, which runs in a worker
+thread inside `AnswerService`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import ClientError
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.answering import AnswerService, Incoming
+from bot.config import SlackSettings
+from bot.slack_adapter.dedupe import RecentRequests, request_keys
+from bot.slack_adapter.questions import plain_question
+from bot.slack_adapter.render import (
+    SlackMessage,
+    delivery_failure_notice,
+    render_answer,
+    render_notice,
+    render_usage,
+)
+from retrieval.answers import Answer
+
+log = logging.getLogger("citebot.slack")
+
+RATE_LIMIT_RETRIES = 3
+LONGEST_RETRY_AFTER_SECONDS = 60.0
+SEARCH_FAILED = render_notice("Sorry, something went wrong while searching the documents. Please try again.")
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    """Connection resets retried once (slack_sdk's default); `ratelimited` (HTTP 429) retried after the
+    `Retry-After` Slack sends, a bounded number of times."""
+    return [
+        AsyncConnectionErrorRetryHandler(),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+    ]
+
+
+def build_app(
+    service: AnswerService,
+    settings: SlackSettings,
+    bot_token: str,
+    signing_secret: str | None = None,
+) -> AsyncApp:
+    """The Slack app for one workspace. `signing_secret` is required to serve HTTP mode (Bolt then rejects
+    unsigned, forged and stale requests with 401); Socket Mode needs none."""
+    client = AsyncWebClient(
+        token=bot_token,
+        base_url=settings.api_base_url,
+        retry_handlers=retry_handlers(),
+        logger=logging.getLogger("citebot.slack.web"),
+    )
+    app = AsyncApp(
+        name="citebot",
+        client=client,
+        signing_secret=signing_secret or "",
+        logger=logging.getLogger("citebot.slack.bolt"),
+    )
+    listeners = SlackListeners(service, settings)
+    app.use(listeners.answer_each_request_once)
+    app.command(settings.command)(listeners.on_slash_command)
+    app.event("app_mention")(listeners.on_app_mention)
+    app.event("message")(listeners.on_message)
+    return app
+
+
+class SlackListeners:
+    """What citebot does with each kind of Slack request."""
+
+    def __init__(self, service: AnswerService, settings: SlackSettings) -> None:
+        self.service = service
+        self.settings = settings
+        self.recent = RecentRequests()
+
+    async def answer_each_request_once(
+        self, request: AsyncBoltRequest, response: BoltResponse, next_: Callable[[], Awaitable[None]]
+    ) -> BoltResponse:
+        """Global middleware, after Bolt's signature check: a request taken on before (Slack's retry, with
+        `retry_attempt` / `X-Slack-Retry-Num`, or a second delivery of the same message) is acknowledged,
+        so Slack stops re-sending it, and goes no further."""
+        if self.recent.first_time(request_keys(request.body)):
+            await next_()
+            return response
+        log.info(
+            "already taken on, not answering again: %s (retry %s)",
+            request.body.get("event_id") or request.body.get("trigger_id") or "request",
+            request.headers.get("x-slack-retry-num", ["-"])[0],
+        )
+        return BoltResponse(status=200, body="")
+
+    async def on_slash_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        question = plain_question(command.get("text") or "")
+        if not question:
+            usage = render_usage(self.settings.command)
+            await ack(text=usage["text"], blocks=usage["blocks"], response_type="ephemeral")
+            return
+        await ack()
+        answer = await self._answer(question)
+        if answer is None:
+            await self._respond(respond, SEARCH_FAILED, "ephemeral")
+            return
+        await self._respond(respond, render_answer(answer), self.settings.visibility)
+
+    async def on_app_mention(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        if not self._from_a_person(event, context):
+            return
+        thread_ts = event.get("thread_ts") or event.get("ts")
+        await self._answer_message(event, context, thread_ts)
+
+    async def on_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """Direct messages only; edits, joins and other subtypes are not questions."""
+        if event.get("channel_type") != "im" or event.get("subtype"):
+            return
+        if not self._from_a_person(event, context):
+            return
+        await self._answer_message(event, context, event.get("thread_ts"))
+
+    def _from_a_person(self, event: dict[str, Any], context: AsyncBoltContext) -> bool:
+        incoming = Incoming(
+            text=event.get("text") or "",
+            author_id=event.get("user") or "",
+            author_is_bot=bool(event.get("bot_id")) or event.get("subtype") == "bot_message",
+        )
+        return AnswerService.should_answer(incoming, context.bot_user_id)
+
+    async def _answer_message(
+        self, event: dict[str, Any], context: AsyncBoltContext, thread_ts: str | None
+    ) -> None:
+        channel, user = event["channel"], event.get("user") or ""
+        question = plain_question(event.get("text") or "")
+        if not question:
+            message = render_usage(self.settings.command)
+        else:
+            answer = await self._answer(question)
+            if answer is None:
+                await self._tell_privately(context.client, channel, user, thread_ts, SEARCH_FAILED)
+                return
+            message = render_answer(answer)
+        try:
+            await context.client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=message["text"],
+                blocks=message["blocks"],
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as error:
+            code = _error_code(error)
+            log.warning("chat.postMessage to %s failed: %s", channel, code)
+            await self._tell_privately(context.client, channel, user, thread_ts, delivery_failure_notice(code))
+        except (ClientError, TimeoutError) as error:
+            log.warning("chat.postMessage to %s failed: %s", channel, type(error).__name__)
+
+    async def _answer(self, question: str) -> Answer | None:
+        """The answer, or None after logging if retrieval itself failed (the bot keeps serving)."""
+        try:
+            return await self.service.answer(question)
+        except Exception:
+            log.exception("answering a question failed")
+            return None
+
+    async def _tell_privately(
+        self,
+        client: AsyncWebClient,
+        channel: str,
+        user: str,
+        thread_ts: str | None,
+        message: SlackMessage,
+    ) -> None:
+        """An ephemeral note to the asker where Slack allows it; otherwise the log has to do."""
+        if not user:
+            return
+        try:
+            await client.chat_postEphemeral(
+                channel=channel, user=user, thread_ts=thread_ts, text=message["text"], blocks=message["blocks"]
+            )
+        except SlackApiError as error:
+            log.warning("chat.postEphemeral to %s failed too: %s", channel, _error_code(error))
+        except (ClientError, TimeoutError) as error:
+            log.warning("chat.postEphemeral to %s failed too: %s", channel, type(error).__name__)
+
+    async def _respond(self, respond: AsyncRespond, message: SlackMessage, visibility: str) -> None:
+        """Posts to the slash command's `response_url`, waiting out a 429's `Retry-After` (bounded)."""
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            try:
+                response = await respond(
+                    text=message["text"],
+                    blocks=message["blocks"],
+                    response_type=visibility,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+            except (ClientError, TimeoutError) as error:
+                log.warning("posting to the response_url failed: %s", type(error).__name__)
+                return
+            if response.status_code != 429 or attempt == RATE_LIMIT_RETRIES:
+                break
+            await asyncio.sleep(_retry_after(response.headers))
+        if response.status_code != 200:
+            log.warning("posting to the response_url failed: HTTP %s %s", response.status_code, response.body)
+
+
+def _error_code(error: SlackApiError) -> str:
+    code = error.response.get("error") if error.response is not None else None
+    return str(code or "unknown_error")
+
+
+def _retry_after(headers: dict[str, Any]) -> float:
+    """Seconds to wait from a `Retry-After` header (any capitalisation), 1 if absent or unreadable."""
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return min(max(float(raw), 0.0), LONGEST_RETRY_AFTER_SECONDS)
+            except ValueError:
+                break
+    return 1.0

@@ -1,0 +1,197 @@
+"""Slack messages from an `Answer`: Block Kit with quoted passages, bold matched terms and cited sources.
+
+Pure functions, no SDK: everything taken from documents or users is escaped here, once, so no quote or
+question can become a mention, a link or an @channel/@here/@everyone ping, and every payload stays inside
+Slack's limits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypedDict
+
+from bot.rendering import echoed_question, quote_segments, source_label
+from retrieval.answers import Answer, Quote
+
+SECTION_TEXT_LIMIT = 3000
+MESSAGE_BLOCK_LIMIT = 50
+FALLBACK_TEXT_LIMIT = 40_000
+LABEL_CHARS = 400
+URL_CHARS = 1000
+ELLIPSIS = "…"
+NOT_FOUND = "I couldn't find anything about that in the documents."
+SAFE_URL = re.compile(r"https?://[^\s<>|]+")
+
+Block = dict[str, Any]
+
+
+class SlackMessage(TypedDict):
+    """What `chat.postMessage` and `respond()` take: blocks, and the `text` fallback for notifications."""
+
+    text: str
+    blocks: list[Block]
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters as entities: `<` can never open a mention, link or ping."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_answer(answer: Answer) -> SlackMessage:
+    """The reply to a question: its quotes with their sources, or the friendly 'not in the documents'."""
+    if not answer.answered or not answer.quotes:
+        return render_abstention(answer)
+    question = escape(echoed_question(answer))
+    blocks: list[Block] = [_section(f"*From the documents:* {question}")]
+    shown = answer.quotes[: (MESSAGE_BLOCK_LIMIT - 2) // 2]
+    for number, quote in enumerate(shown, start=1):
+        blocks.append(_section(quote_mrkdwn(quote)))
+        blocks.append(_context(f"{number}. {source_mrkdwn(quote)}"))
+    hidden = len(answer.quotes) - len(shown)
+    if hidden:
+        blocks.append(_context(f"{hidden} more passage{'s' if hidden > 1 else ''} not shown."))
+    return {"text": _fallback_text(question, shown, hidden), "blocks": blocks}
+
+
+def render_abstention(answer: Answer) -> SlackMessage:
+    """No quotes: the answer's note (why), with the question echoed so a channel knows what was asked."""
+    note = escape(answer.note or NOT_FOUND)
+    blocks = [_section(_clip(note, SECTION_TEXT_LIMIT))]
+    question = echoed_question(answer)
+    if question:
+        blocks.append(_context(f"Asked: {escape(question)}"))
+    return {"text": _clip(note, FALLBACK_TEXT_LIMIT), "blocks": blocks}
+
+
+def render_usage(command: str) -> SlackMessage:
+    """Help for an empty question: how to ask, and the other ways to reach the bot."""
+    text = (
+        f"Ask me a question about the documents: `{escape(command)} your question`. "
+        "I answer with word-for-word quotes and say where each one comes from. "
+        "You can also mention me in a channel or send me a direct message."
+    )
+    return render_notice(text)
+
+
+def render_notice(mrkdwn: str) -> SlackMessage:
+    """A one-section message from trusted text (our own wording; escape anything else before passing it)."""
+    return {"text": mrkdwn, "blocks": [_section(mrkdwn)]}
+
+
+def delivery_failure_notice(error_code: str) -> SlackMessage:
+    """Tells the asker, privately, why the answer did not appear and what to do about it."""
+    hints = {
+        "not_in_channel": "I'm not a member of this channel: invite me with `/invite` and ask again.",
+        "channel_not_found": "I can't see this conversation: invite me or send me a direct message.",
+        "is_archived": "This channel is archived, so I can't post here.",
+        "msg_too_long": "The answer was too long for Slack.",
+        "ratelimited": "Slack asked me to slow down: please ask again in a minute.",
+    }
+    hint = hints.get(error_code, "Please try again, or send me a direct message.")
+    return render_notice(f"Sorry, Slack didn't let me post the answer (`{escape(error_code)}`). {hint}")
+
+
+def quote_mrkdwn(quote: Quote, limit: int = SECTION_TEXT_LIMIT) -> str:
+    """The quote as a mrkdwn block quote with matched terms in bold, cut to `limit` without breaking markup."""
+    full = _quote_lines(quote.text, quote)
+    if len(full) <= limit:
+        return full
+    return _fitting_prefix(quote.text, lambda prefix: _quote_lines(prefix, quote), limit)
+
+
+def source_mrkdwn(quote: Quote) -> str:
+    """'Title — file, line N', linked when the document has a web address."""
+    label = escape(_clip_plain(source_label(quote), LABEL_CHARS))
+    if quote.url is None or not SAFE_URL.fullmatch(quote.url):
+        return label
+    url = quote.url.replace("&", "&amp;")
+    return f"<{url}|{label}>" if len(url) <= URL_CHARS else label
+
+
+def _quote_lines(text: str, quote: Quote) -> str:
+    """Renders `text` (the quote or a prefix of it) with the quote's highlights that fall inside it."""
+    lines = [""]
+    for piece, bold in _merged_runs(quote.model_copy(update={"text": text})):
+        for index, part in enumerate(piece.split("\n")):
+            if index:
+                lines.append("")
+            lines[-1] += _bold(part) if bold else escape(part)
+    return "\n".join(f"> {line}" if line else ">" for line in lines)
+
+
+def _merged_runs(quote: Quote) -> list[tuple[str, bool]]:
+    """`quote_segments` with touching highlights joined, since `*a**b*` is not bold in Slack."""
+    runs: list[tuple[str, bool]] = []
+    for text, bold in quote_segments(quote):
+        if runs and runs[-1][1] == bold:
+            runs[-1] = (runs[-1][0] + text, bold)
+        else:
+            runs.append((text, bold))
+    return runs
+
+
+def _bold(text: str) -> str:
+    """Slack only bolds `*x*` with no space just inside the stars, so edge spaces go outside."""
+    core = text.strip()
+    if not core:
+        return text
+    start = text.index(core)
+    return f"{text[:start]}*{escape(core)}*{text[start + len(core) :]}"
+
+
+def _fitting_prefix(text: str, render: Callable[[str], str], limit: int) -> str:
+    """The longest prefix of `text` whose rendering plus an ellipsis fits in `limit`; cut before
+    escaping, so no entity or bold pair is ever split."""
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(render(text[:middle])) + len(ELLIPSIS) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    space = text.rfind(" ", 0, low)
+    if space > low - 80 and space > 0:
+        low = space
+    return render(text[:low].rstrip()) + ELLIPSIS
+
+
+def _clip(escaped: str, limit: int) -> str:
+    """Cuts already-escaped text without splitting an `&amp;`-style entity."""
+    if len(escaped) <= limit:
+        return escaped
+    cut = limit - len(ELLIPSIS)
+    entity = escaped.rfind("&", max(0, cut - 4), cut)
+    if entity != -1 and ";" not in escaped[entity:cut]:
+        cut = entity
+    return escaped[:cut] + ELLIPSIS
+
+
+def _clip_plain(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def _fallback_text(question: str, quotes: list[Quote], hidden: int) -> str:
+    """Plain text for notifications and clients without blocks, within Slack's 40,000 characters."""
+    parts = [f"From the documents: {question}"]
+    used = len(parts[0])
+    for quote in quotes:
+        label = escape(_clip_plain(source_label(quote), LABEL_CHARS))
+        part = f"{_clip(escape(quote.text), SECTION_TEXT_LIMIT)}\n— {label}"
+        if used + len(part) + 2 > FALLBACK_TEXT_LIMIT - 100:
+            hidden += 1
+            continue
+        parts.append(part)
+        used += len(part) + 2
+    if hidden:
+        parts.append(f"({hidden} more not shown)")
+    return "\n\n".join(parts)
+
+
+def _section(mrkdwn: str) -> Block:
+    # verbatim: Slack must not turn names, channels or URLs in the text into links or mentions
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn, "verbatim": True}}
+
+
+def _context(mrkdwn: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn, "verbatim": True}]}
