@@ -8,9 +8,11 @@ evidence, in the spirit of jusText:
    glued across page elements ("knowledgeOur", "now!LikeReport") or markup remnants: boilerplate;
 2. a line with sentence structure (enough words, or a finished sentence) is content when it reads like the
    corpus's language (share of function words), boilerplate when it does not;
-3. a short line without sentence structure (heading, bullet, menu item) takes the class of its neighbours:
-   content between content, boilerplate between boilerplate, and on a border it needs a function word or a list
-   marker to count as content.
+3. three or more menu-like short lines together (no function word, no list marker, no "label: value") are a
+   navigation run: boilerplate;
+4. any other short line without sentence structure (heading, bullet) takes the class of its neighbours: content
+   between content, boilerplate between boilerplate, and on a border it needs a function word or a list marker
+   to count as content.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ _FINISHED = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")
 _LIST_MARKER = re.compile(r"^\s*(?:[•·▪●◦*+–—-]\s|\d{1,3}[./)]\s?)")
 _LABELLED = re.compile(r"^[^:]{1,25}:\s")  # "Jan 29: ...", "Training cost: ...": a data line, not prose
 _PROSE_MIN_WORDS = 8
+_MENU_MIN_ITEMS = 3
 _SENTENCE_MIN_WORDS = 5
 _MIN_FUNCTION_WORD_SHARE = 0.15
 
@@ -137,6 +140,10 @@ class BoilerplateFilter:
             before = next((decided[k] for k in range(i - 1, -1, -1) if decided[k] is not LineKind.EMPTY), None)
             after = decided[j] if j < len(lines) else None
             sides = {before, after} - {None}
+            menu = [k for k in range(i, j) if self._is_menu_item(text[lines[k].start : lines[k].end])]
+            if len(menu) >= _MENU_MIN_ITEMS:  # a navigation run: boilerplate wherever it stands
+                for k in menu:
+                    decided[k] = LineKind.BOILERPLATE
             for k in range(i, j):
                 if decided[k] is not LineKind.SHORT:
                     continue
@@ -148,6 +155,12 @@ class BoilerplateFilter:
                     decided[k] = self._border_line(text[lines[k].start : lines[k].end])
             i = j
         return [Line(line.start, line.end, kind) for line, kind in zip(lines, decided, strict=True)]
+
+    def _is_menu_item(self, line: str) -> bool:
+        """A short line that is no list item, no "label: value" line, and has no function word."""
+        if not self._english or _LIST_MARKER.match(line) or _LABELLED.match(line):
+            return False
+        return not any(w.casefold().replace("’", "'") in STOPWORDS for w in _WORD.findall(line))
 
     def _border_line(self, line: str) -> LineKind:
         if _LIST_MARKER.match(line) or not self._english:

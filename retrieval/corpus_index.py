@@ -74,6 +74,7 @@ class _FileState:
     source: str
     size: int
     mtime_ns: int
+    ctime_ns: int
     digest: str
 
 
@@ -278,7 +279,8 @@ def _previous_file_states(path: Path) -> dict[str, _FileState]:
 def _file_states(
     files: list[CorpusFile], previous: dict[str, _FileState]
 ) -> tuple[list[_FileState], dict[str, bytes | OSError]]:
-    """Each file's content digest; an unchanged size and mtime reuses the saved digest instead of re-reading."""
+    """Each file's content digest. A file whose size, mtime and ctime are unchanged reuses its saved digest
+    instead of being read again (any write changes ctime, which no tool can set back)."""
     states: list[_FileState] = []
     contents: dict[str, bytes | OSError] = {}
     for file in files:
@@ -286,20 +288,21 @@ def _file_states(
             stat = file.path.stat()
         except OSError as error:
             contents[file.source] = error
-            states.append(_FileState(file.source, -1, -1, f"unreadable: {error.strerror}"))
+            states.append(_FileState(file.source, -1, -1, -1, f"unreadable: {error.strerror}"))
             continue
         known = previous.get(file.source)
-        if known and known.size == stat.st_size and known.mtime_ns == stat.st_mtime_ns and known.size >= 0:
+        signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        if known and (known.size, known.mtime_ns, known.ctime_ns) == signature:
             states.append(known)
             continue
         try:
             raw = file.path.read_bytes()
         except OSError as error:
             contents[file.source] = error
-            states.append(_FileState(file.source, -1, -1, f"unreadable: {error.strerror}"))
+            states.append(_FileState(file.source, -1, -1, -1, f"unreadable: {error.strerror}"))
             continue
         contents[file.source] = raw
-        states.append(_FileState(file.source, stat.st_size, stat.st_mtime_ns, hashlib.sha256(raw).hexdigest()))
+        states.append(_FileState(file.source, *signature, hashlib.sha256(raw).hexdigest()))
     return states, contents
 
 

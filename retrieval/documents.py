@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import fnmatch
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DOCUMENT_SUFFIXES = (".txt", ".md")
 MANIFEST_NAME = "manifest.toml"
@@ -28,6 +29,12 @@ class ManifestEntry(BaseModel):
     date: str | None = None
     author: str | None = None
     boilerplate: list[str] = Field(default_factory=list, description="Regexes: matching lines are not indexed.")
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_as_text(cls, value: object) -> object:
+        """TOML dates (2025-01-27) and strings are both fine; citebot shows them as text."""
+        return value.isoformat() if isinstance(value, datetime.date) else value
 
 
 class Manifest(BaseModel):

@@ -19,6 +19,7 @@ _ABBREVIATIONS = frozenset(
 )
 _WORD_BEFORE = re.compile(r"([^\W\d_](?:[\w.]*[^\W\d_])?)\.$")
 _FRAGMENT_MAX_WORDS = 2
+_POST_NUMBER = re.compile(r"^\(?\d{1,3}[/.)]")
 _SHORT_QUOTATION_CHARS = 80
 _WHITESPACE = " \t\r\n\f\v\u00a0\u2009\u202f"
 
@@ -88,13 +89,19 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _is_fragment(sentence: str) -> bool:
+    """One word ("Boom!"), or a numbered post's marker and a word ("3/ How?")."""
+    words = len(re.findall(r"\w+", sentence))
+    return words <= 1 or (words <= _FRAGMENT_MAX_WORDS and _POST_NUMBER.match(sentence) is not None)
+
+
 def _join_fragments(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Glue a fragment like "3/ How?" onto the next sentence of the same line."""
     joined: list[tuple[int, int]] = []
     pending: int | None = None
     for span_start, span_end in spans:
         start = span_start if pending is None else pending
-        if len(re.findall(r"\w+", text[span_start:span_end])) <= _FRAGMENT_MAX_WORDS:
+        if _is_fragment(text[span_start:span_end]):
             pending = start
             continue
         joined.append((start, span_end))

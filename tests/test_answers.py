@@ -1,0 +1,112 @@
+"""Answers: the right passage first, quoted exactly, short enough for chat, or an honest abstention."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import BUNDLED_CORPUS
+from retrieval import Answer, RetrievalSettings, Retriever
+from support import write_corpus
+
+
+def assert_verbatim(answer: Answer, corpus: Path = BUNDLED_CORPUS) -> None:
+    for quote in answer.quotes:
+        text = (corpus / quote.source).read_bytes().decode("utf-8")
+        assert text[quote.start : quote.end] == quote.text
+        assert quote.line == text.count("\n", 0, quote.start) + 1
+        for h in quote.highlights:
+            assert 0 <= h.start < h.end <= len(quote.text)
+
+
+def test_nadella_question_quotes_the_jevons_paradox_first(bundled: Retriever) -> None:
+    answer = bundled.ask("what did Nadella say?")
+    assert answer.answered
+    assert "Jevons Paradox" in answer.quotes[0].text
+    assert answer.quotes[0].source == "004_250e2ef35fa11695.txt"
+    assert_verbatim(answer)
+
+
+def test_training_spend_question_quotes_the_5_6_million_claim_first(bundled: Retriever) -> None:
+    answer = bundled.ask("what did DeepSeek claim to have spent on training?")
+    assert "$5.6 million" in answer.quotes[0].text
+    assert_verbatim(answer)
+
+
+def test_matched_terms_are_highlighted(bundled: Retriever) -> None:
+    quote = bundled.ask("what did Nadella say?").quotes[0]
+    assert [quote.text[h.start : h.end] for h in quote.highlights] == ["Nadella"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of France?", "Who won the 2022 FIFA World Cup?", "How tall is Mount Everest?"],
+)
+def test_questions_the_documents_do_not_answer_get_an_abstention(bundled: Retriever, question: str) -> None:
+    answer = bundled.ask(question)
+    assert not answer.answered and answer.quotes == []
+    assert answer.note and "couldn't find" in answer.note
+
+
+def test_quotes_are_sentences_not_whole_paragraphs(bundled: Retriever) -> None:
+    settings = RetrievalSettings()
+    for question in ["What did Chamath say about startups?", "What did Morgan Brown say about DeepSeek?"]:
+        for quote in bundled.ask(question).quotes:
+            assert len(quote.text) <= settings.max_quote_chars * 1.5
+
+
+def test_boilerplate_is_never_quoted(bundled: Retriever) -> None:
+    for question in ["Is this financial advice?", "log ind abonnement", "postviewcount", "LikeReport", "Annonce"]:
+        for quote in bundled.ask(question).quotes:
+            assert "Disclaimer: Investing carries risk" not in quote.text
+            assert "Log ind" not in quote.text and "[postviewcount]" not in quote.text
+            assert "LikeReport" not in quote.text
+
+
+def test_top_k_limits_the_quotes(bundled: Retriever) -> None:
+    assert len(bundled.ask("Nvidia stock", top_k=1).quotes) == 1
+    assert len(bundled.ask("Nvidia stock", top_k=5).quotes) <= 5
+
+
+def test_quotes_are_ranked_and_do_not_overlap(bundled: Retriever) -> None:
+    answer = bundled.ask("How much are Meta, Microsoft and Google spending on capital expenditure?", top_k=5)
+    scores = [q.score for q in answer.quotes]
+    assert scores == sorted(scores, reverse=True)
+    spans = sorted((q.source, q.start, q.end) for q in answer.quotes)
+    for (source_a, _, end_a), (source_b, start_b, _) in zip(spans, spans[1:], strict=False):
+        assert source_a != source_b or end_a < start_b
+
+
+def test_overlapping_passages_give_one_merged_quote(tmp_path: Path) -> None:
+    text = " ".join(f"Sentence {n} talks about Nvidia shares and the plunge." for n in range(8))
+    corpus = write_corpus(tmp_path / "c", {"a.txt": text, "b.txt": "Unrelated words about cooking.", "c.txt": "Rain."})
+    answer = Retriever.open(corpus, index_path=tmp_path / "i").ask("Nvidia shares plunge", top_k=5)
+    spans = [(q.start, q.end) for q in answer.quotes]
+    assert len(spans) == len(set(spans))
+    for (a_start, a_end), (b_start, b_end) in zip(sorted(spans), sorted(spans)[1:], strict=False):
+        assert a_end < b_start
+    assert_verbatim(answer, corpus)
+
+
+@pytest.mark.parametrize(("question", "expected"), [("", "Ask a question"), ("   \n\t ", "Ask a question")])
+def test_empty_question_asks_for_one(bundled: Retriever, question: str, expected: str) -> None:
+    answer = bundled.ask(question)
+    assert not answer.answered and answer.note and expected in answer.note
+
+
+def test_huge_question_is_refused_with_the_limit(bundled: Retriever) -> None:
+    answer = bundled.ask("Nvidia " * 2000)
+    assert not answer.answered and answer.note and "1,000 characters" in answer.note
+    assert len(answer.question) <= 1000
+
+
+def test_question_of_only_stopwords_says_what_to_do(bundled: Retriever) -> None:
+    answer = bundled.ask("what is it?")
+    assert not answer.answered and answer.note and "no words to search for" in answer.note
+
+
+def test_control_characters_are_removed_from_the_question(bundled: Retriever) -> None:
+    answer = bundled.ask("what did\x00 Nadella\u202e say?\x1b\x07")
+    assert "\x00" not in answer.question and "\u202e" not in answer.question and "\x1b" not in answer.question
+    assert "Jevons" in answer.quotes[0].text

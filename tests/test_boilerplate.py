@@ -1,0 +1,79 @@
+"""Boilerplate detection: generic evidence decides what is indexed; quotes are never altered."""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.boilerplate import BoilerplateFilter, LineKind
+
+ARTICLE = (
+    "Chip stocks fell sharply on Monday after the new model was released to the public.\n"
+    "Analysts said the sell-off reflected fears that the demand for accelerators will slow down.\n"
+)
+DISCLAIMER = "Disclaimer: This is not financial advice and should not be read as an offer to buy or sell."
+
+
+def kinds(cleaner: BoilerplateFilter, text: str, patterns: list[re.Pattern[str]] | None = None) -> dict[str, str]:
+    return {text[line.start : line.end]: line.kind.value for line in cleaner.classify(text, patterns or [])}
+
+
+def test_line_repeated_across_documents_is_boilerplate() -> None:
+    first, second = ARTICLE + DISCLAIMER, "The central bank kept rates on hold for the third time this year.\n" + DISCLAIMER
+    cleaner = BoilerplateFilter([first, second])
+    assert kinds(cleaner, first)[DISCLAIMER] == "boilerplate"
+    assert kinds(cleaner, first)[ARTICLE.splitlines()[0]] == "content"
+
+
+def test_navigation_run_in_another_language_is_boilerplate() -> None:
+    page = "Log ind\nAbonnement\nForside\n" + ARTICLE + "Vær et skridt foran\nKøb nu\nJobannoncer\n"
+    found = kinds(BoilerplateFilter([page]), page)
+    assert [found[w] for w in ("Log ind", "Abonnement", "Forside", "Køb nu", "Jobannoncer")] == ["boilerplate"] * 5
+
+
+def test_foreign_language_prose_in_an_english_corpus_is_boilerplate() -> None:
+    promo = "Få unik indsigt i de vigtigste erhvervsbegivenheder og dybdegående analyser, så du kan handle."
+    page = ARTICLE + promo + "\n"
+    assert kinds(BoilerplateFilter([page]), page)[promo] == "boilerplate"
+
+
+def test_headings_and_bullets_between_content_are_kept() -> None:
+    page = ARTICLE + "The results:\n  • Training cost: $100M → $5M\n  • GPUs needed: 100,000 → 2,000\n" + ARTICLE.replace(
+        "Monday", "Tuesday"
+    ).replace("Analysts", "Traders")
+    found = kinds(BoilerplateFilter([page]), page)
+    assert found["  • Training cost: $100M → $5M"] == "content"
+    assert found["The results:"] == "content"
+
+
+def test_placeholders_and_glued_widgets_are_boilerplate() -> None:
+    page = ARTICLE + "[postviewcount]\n- user1978·01-27Nonsense . Buy the dip now!LikeReport\n"
+    found = kinds(BoilerplateFilter([page]), page)
+    assert found["[postviewcount]"] == "boilerplate"
+    assert found["- user1978·01-27Nonsense . Buy the dip now!LikeReport"] == "boilerplate"
+
+
+def test_manifest_patterns_exclude_lines() -> None:
+    page = ARTICLE + "Modify on 2025-01-30 08:24\n"
+    found = kinds(BoilerplateFilter([page]), page, [re.compile(r"^Modify on")])
+    assert found["Modify on 2025-01-30 08:24"] == "boilerplate"
+
+
+def test_a_non_english_corpus_is_not_judged_by_english_function_words() -> None:
+    page = "Die Aktien fielen am Montag deutlich, nachdem das neue Modell veröffentlicht wurde.\n" * 1 + (
+        "Analysten sagten, der Ausverkauf spiegle die Angst vor einer schwächeren Nachfrage wider.\n"
+    )
+    assert set(kinds(BoilerplateFilter([page]), page).values()) == {"content"}
+
+
+def test_content_blocks_break_at_boilerplate() -> None:
+    first, second = ARTICLE + DISCLAIMER + "\n" + ARTICLE.replace("Monday", "Friday"), DISCLAIMER
+    cleaner = BoilerplateFilter([first, second])
+    blocks = cleaner.content_blocks(first)
+    assert len(blocks) == 2
+    assert all(DISCLAIMER not in first[start:end] for block in blocks for start, end in block)
+
+
+def test_empty_lines_are_not_content() -> None:
+    page = ARTICLE + "* * *\n399,-\n"
+    found = kinds(BoilerplateFilter([page]), page)
+    assert found["* * *"] == found["399,-"] == LineKind.EMPTY.value

@@ -1,0 +1,95 @@
+"""The saved index: reused while the corpus and settings are unchanged, rebuilt otherwise, never trusted blindly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from retrieval import RetrievalSettings, Retriever
+from support import write_corpus
+
+TEXT = "Nvidia shares plunged 17% on Monday after DeepSeek released its model to the public.\n"
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    return write_corpus(
+        tmp_path / "corpus",
+        {
+            "a.txt": TEXT,
+            "b.txt": "Meta plans to invest $65 billion in AI.\n",
+            "c.txt": "Microsoft expects capital expenditure of $80 billion this year.\n",
+        },
+    )
+
+
+def test_first_open_builds_and_saves_then_reopen_loads(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "i.index"
+    first = Retriever.open(corpus, index_path=index)
+    assert first.report.rebuilt and index.is_file()
+    second = Retriever.open(corpus, index_path=index)
+    assert not second.report.rebuilt
+    assert second.ask("How much will Meta invest?") == first.ask("How much will Meta invest?")
+
+
+def test_changed_file_content_triggers_rebuild(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "i.index"
+    Retriever.open(corpus, index_path=index)
+    stat = (corpus / "a.txt").stat()
+    (corpus / "a.txt").write_text(TEXT.replace("17%", "18%"), encoding="utf-8")
+    os.utime(corpus / "a.txt", ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same mtime: content must decide
+    reopened = Retriever.open(corpus, index_path=index)
+    assert reopened.report.rebuilt
+    assert "18%" in reopened.ask("Nvidia plunge").quotes[0].text
+
+
+def test_edited_file_is_picked_up(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "i.index"
+    Retriever.open(corpus, index_path=index)
+    (corpus / "a.txt").write_text(TEXT.replace("17%", "21%") + "More text.\n", encoding="utf-8")
+    reopened = Retriever.open(corpus, index_path=index)
+    assert reopened.report.rebuilt
+    assert "21%" in reopened.ask("Nvidia shares plunge").quotes[0].text
+
+
+def test_added_and_removed_files_trigger_rebuild(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "i.index"
+    Retriever.open(corpus, index_path=index)
+    (corpus / "d.txt").write_text("Oracle joined the Stargate project last year.\n", encoding="utf-8")
+    assert Retriever.open(corpus, index_path=index).report.documents == 4
+    (corpus / "b.txt").unlink()
+    assert Retriever.open(corpus, index_path=index).report.documents == 3
+
+
+def test_changed_indexing_settings_trigger_rebuild(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "i.index"
+    Retriever.open(corpus, RetrievalSettings(k1=1.5), index)
+    assert Retriever.open(corpus, RetrievalSettings(k1=1.2), index).report.rebuilt
+    assert not Retriever.open(corpus, RetrievalSettings(k1=1.2, top_k=5), index).report.rebuilt
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "flip"])
+def test_damaged_index_is_rebuilt(corpus: Path, tmp_path: Path, damage: str) -> None:
+    index = tmp_path / "i.index"
+    expected = Retriever.open(corpus, index_path=index).ask("Nvidia shares")
+    data = bytearray(index.read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    elif damage == "garbage":
+        data = bytearray(b"not an index at all")
+    else:
+        data[-5] ^= 0xFF
+    index.write_bytes(bytes(data))
+    reopened = Retriever.open(corpus, index_path=index)
+    assert reopened.report.rebuilt
+    assert reopened.ask("Nvidia shares") == expected
+
+
+def test_unwritable_index_location_still_answers(corpus: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a directory should be")
+    retriever = Retriever.open(corpus, index_path=blocker / "sub" / "i.index")
+    assert not retriever.report.saved
+    assert retriever.ask("Nvidia shares").answered
