@@ -28,19 +28,23 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def _common_options() -> argparse.ArgumentParser:
+def _common_options(default: object) -> argparse.ArgumentParser:
+    """--config and --corpus, accepted before or after the command."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=Path, metavar="FILE", help="config file (TOML); env CITEBOT_CONFIG")
-    common.add_argument("--corpus", type=Path, metavar="DIR", help="directory of .txt/.md documents")
+    common.add_argument(
+        "--config", type=Path, metavar="FILE", default=default, help="config file (TOML); env CITEBOT_CONFIG"
+    )
+    common.add_argument("--corpus", type=Path, metavar="DIR", default=default, help="directory of .txt/.md files")
     return common
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = _common_options()
+    # After the command, an option left out must not overwrite the value given before the command.
+    common = _common_options(argparse.SUPPRESS)
     parser = _Parser(
         prog="citebot",
         description="Answers questions with verbatim, cited quotes from your documents.",
-        parents=[common],
+        parents=[_common_options(None)],
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 

@@ -27,11 +27,11 @@ def run_console(service: AnswerService) -> int:
     console = Console()
     history = _enable_history()
     report = service.retriever.report
-    console.print(
-        f"[bold]citebot[/bold] — {report.documents} documents, {report.passages} passages. "
-        "Ask a question, or /help."
-    )
     try:
+        console.print(
+            f"[bold]citebot[/bold] — {report.documents} documents, {report.passages} passages. "
+            "Ask a question, or /help."
+        )
         while True:
             try:
                 line = input("citebot> ").strip()

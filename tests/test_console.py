@@ -1,0 +1,61 @@
+"""`citebot console`: the local test mode, driven as a person would through a pipe."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_console(keys: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input=keys,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "COLUMNS": "200", "TERM": "dumb"},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_console_answers_and_lists_sources_and_quits() -> None:
+    result = run_console("/help\n/sources\nwhat did Nadella say?\n/quit\nnever read\n")
+    assert result.returncode == 0, result.stderr
+    assert "/sources" in result.stdout  # the help text
+    assert "The ultimate victim of DeepSeek is not NVIDIA" in result.stdout  # a source title
+    assert "Jevons Paradox" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_console_leaves_cleanly_at_end_of_input() -> None:
+    result = run_console("what did Nadella say?\n")
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+
+
+def test_console_explains_unknown_commands_and_abstains_politely() -> None:
+    result = run_console("/frob\nWhat is the capital of France?\n")
+    assert "Unknown command '/frob'" in result.stdout
+    assert "couldn't find this in the documents" in result.stdout
+
+
+def test_console_leaves_cleanly_on_ctrl_c() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    assert process.stdout is not None
+    process.stdout.readline()  # the banner: the prompt is waiting
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "Traceback" not in err
