@@ -28,9 +28,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def _common_options(default: object) -> argparse.ArgumentParser:
+def _common_options(default: object) -> _Parser:
     """--config and --corpus, accepted before or after the command."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--config", type=Path, metavar="FILE", default=default, help="config file (TOML); env CITEBOT_CONFIG"
     )
@@ -145,7 +145,7 @@ def _ask(args: argparse.Namespace, config: Config) -> int:
 
     question = " ".join(args.question).strip()
     if not question and sys.stdin.isatty():
-        raise UsageError("give a question, e.g. citebot ask \"what did Nadella say?\" (or pipe questions in)")
+        raise UsageError('give a question, e.g. citebot ask "what did Nadella say?" (or pipe questions in)')
     retriever = open_retriever(config)
     top_k = args.top_k or config.retrieval.top_k
     questions: Iterator[str] = iter([question]) if question else _stdin_lines(sys.stdin)

@@ -47,8 +47,8 @@ class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     corpus: CorpusSection = Field(default_factory=CorpusSection)
-    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)  # type: ignore[arg-type]
-    slack: SlackSettings = Field(default_factory=SlackSettings)  # type: ignore[arg-type]
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
 
     @property

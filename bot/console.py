@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.answering import AnswerService
@@ -60,7 +61,7 @@ def run_console(service: AnswerService) -> int:
     return 0
 
 
-def _enable_history() -> object | None:
+def _enable_history() -> Callable[[], None] | None:
     """Line editing and a persistent history where the platform has readline; returns the save function."""
     try:
         import readline

@@ -116,9 +116,7 @@ class Bm25Engine:
         codes = _concatenate(chunk_codes, _code_dtype(len(pair_codes)))
         chunk_codes.clear()
 
-        matrix = scipy.sparse.csr_matrix(
-            (codes, terms, passage_indptr), shape=(passage_count, len(order)), copy=False
-        )
+        matrix = scipy.sparse.csr_matrix((codes, terms, passage_indptr), shape=(passage_count, len(order)), copy=False)
         del codes, terms
         by_term = matrix.tocsc()  # counting sort: passages come out ascending inside each term
         del matrix

@@ -29,8 +29,7 @@ RELATIVE_SCORE_FLOOR = 0.3
 EMPTY_NOTE = "Ask a question about the documents, for example: what did Nadella say?"
 NO_TERMS_NOTE = "That question has no words to search for. Name a person, company, number or topic."
 ABSTAIN_NOTE = (
-    "I couldn't find this in the documents. Try rephrasing with the names, numbers or terms "
-    "the documents would use."
+    "I couldn't find this in the documents. Try rephrasing with the names, numbers or terms the documents would use."
 )
 # "How long", "how often": the second word asks for the kind of answer, it is not a topic to search for.
 _QUESTION_FRAME = re.compile(r"\bhow\s+(?:long|far|old|often|soon|big|large|high|much|many)\b", re.IGNORECASE)
@@ -68,7 +67,7 @@ def compose_answer(index: CorpusIndex, question: str, settings: RetrievalSetting
 
     candidates: list[_Candidate] = []
     total_weight = sum(weights.values())
-    for passage, score in index.engine.top_k(terms, max(top_k * CANDIDATES_PER_QUOTE, MIN_CANDIDATES)):
+    for passage, _ in index.engine.top_k(terms, max(top_k * CANDIDATES_PER_QUOTE, MIN_CANDIDATES)):
         doc = index.passage_document(passage)
         text = index.document_text(doc)
         sentences = index.passage_sentences(passage)
@@ -77,7 +76,11 @@ def compose_answer(index: CorpusIndex, question: str, settings: RetrievalSetting
         if coverage < settings.min_coverage:
             continue
         start, end, proximity = _best_span(text, sentences, matched, weights, settings.max_quote_chars)
-        candidates.append(_Candidate(doc, start, end, _quote_score(index, text[start:end], terms, settings) * proximity**PROXIMITY_POWER))
+        candidates.append(
+            _Candidate(
+                doc, start, end, _quote_score(index, text[start:end], terms, settings) * proximity**PROXIMITY_POWER
+            )
+        )
 
     quotes = _merge_overlapping(candidates, index, settings.max_quote_chars)
     if not quotes:
@@ -92,12 +95,11 @@ def _quote_score(index: CorpusIndex, quote: str, terms: list[str], settings: Ret
     counts = Counter(analyze(quote))
     length = sum(counts.values())
     norm = settings.k1 * (1 - settings.b + settings.b * length / (index.engine.average_length or 1.0))
-    bm25 = sum(
+    return sum(
         index.engine.idf(term) * counts[term] * (settings.k1 + 1) / (counts[term] + norm)
         for term in terms
         if counts[term]
     )
-    return bm25
 
 
 def _term_weights(index: CorpusIndex, terms: list[str]) -> dict[str, float]:

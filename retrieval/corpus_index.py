@@ -156,7 +156,7 @@ class CorpusIndex:
 
         engine = Bm25Engine.build(passage_terms(), k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
         encoded = [doc.text.encode("utf-8") for doc in documents]
-        arrays = {
+        arrays: dict[str, np.ndarray] = {
             "text_blob": np.frombuffer(b"".join(encoded), dtype=np.uint8),
             "text_offsets": np.cumsum([0, *map(len, encoded)], dtype=np.int64),
             "sentence_start": np.asarray(sentence_start, dtype=np.int64),
@@ -207,9 +207,9 @@ class CorpusIndex:
         docs, passages = len(self.documents), self.passage_count
         if len(self._text_offsets) != docs + 1 or self.engine.passage_count != passages:
             raise ValueError("document or passage counts disagree")
-        if passages and (int(self._passage_doc.max()) >= docs or int(self._passage_stop.max()) > len(
-            self._sentence_start
-        )):
+        if passages and (
+            int(self._passage_doc.max()) >= docs or int(self._passage_stop.max()) > len(self._sentence_start)
+        ):
             raise ValueError("passage table points outside the corpus")
 
 
@@ -245,8 +245,13 @@ def open_index(
         else:
             _warn_skipped(index.skipped)
             report = IndexReport(
-                len(index.documents), index.passage_count, index.engine.vocabulary_size, index.skipped,
-                time.perf_counter() - began, rebuilt=False, path=path,
+                len(index.documents),
+                index.passage_count,
+                index.engine.vocabulary_size,
+                index.skipped,
+                time.perf_counter() - began,
+                rebuilt=False,
+                path=path,
             )
             return index, report
 
@@ -262,8 +267,14 @@ def open_index(
         saved = False
         log.warning("could not save the index to %s (%s); it is kept in memory for this run", path, error)
     report = IndexReport(
-        len(index.documents), index.passage_count, index.engine.vocabulary_size, skipped,
-        time.perf_counter() - began, rebuilt=True, path=path, saved=saved,
+        len(index.documents),
+        index.passage_count,
+        index.engine.vocabulary_size,
+        skipped,
+        time.perf_counter() - began,
+        rebuilt=True,
+        path=path,
+        saved=saved,
     )
     return index, report
 

@@ -20,11 +20,7 @@ def chunk_block(
     first = 0
     while first < len(sentences):
         stop = first + 1
-        while (
-            stop < len(sentences)
-            and stop - first < size
-            and sentences[stop][1] - sentences[first][0] <= max_chars
-        ):
+        while stop < len(sentences) and stop - first < size and sentences[stop][1] - sentences[first][0] <= max_chars:
             stop += 1
         passages.append((first, stop))
         if stop == len(sentences):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from support import write_corpus
 
 from bot.config import BUNDLED_CORPUS
 from retrieval import Answer, RetrievalSettings, Retriever
-from support import write_corpus
 
 
 def assert_verbatim(answer: Answer, corpus: Path = BUNDLED_CORPUS) -> None:
@@ -74,7 +75,7 @@ def test_quotes_are_ranked_and_do_not_overlap(bundled: Retriever) -> None:
     scores = [q.score for q in answer.quotes]
     assert scores == sorted(scores, reverse=True)
     spans = sorted((q.source, q.start, q.end) for q in answer.quotes)
-    for (source_a, _, end_a), (source_b, start_b, _) in zip(spans, spans[1:], strict=False):
+    for (source_a, _, end_a), (source_b, start_b, _) in pairwise(spans):
         assert source_a != source_b or end_a < start_b
 
 
@@ -84,7 +85,7 @@ def test_overlapping_passages_give_one_merged_quote(tmp_path: Path) -> None:
     answer = Retriever.open(corpus, index_path=tmp_path / "i").ask("Nvidia shares plunge", top_k=5)
     spans = [(q.start, q.end) for q in answer.quotes]
     assert len(spans) == len(set(spans))
-    for (a_start, a_end), (b_start, b_end) in zip(sorted(spans), sorted(spans)[1:], strict=False):
+    for (_, a_end), (b_start, _) in pairwise(sorted(spans)):
         assert a_end < b_start
     assert_verbatim(answer, corpus)
 

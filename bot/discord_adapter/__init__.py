@@ -6,4 +6,11 @@ from bot.discord_adapter.client import CitebotClient, citebot_intents
 from bot.discord_adapter.render import DiscordReply, render_answer
 from bot.discord_adapter.run import run_discord, serve_discord
 
-__all__ = ["CitebotClient", "DiscordReply", "citebot_intents", "render_answer", "run_discord", "serve_discord"]
+__all__ = [
+    "CitebotClient",
+    "DiscordReply",
+    "citebot_intents",
+    "render_answer",
+    "run_discord",
+    "serve_discord",
+]

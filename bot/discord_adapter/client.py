@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -20,8 +21,9 @@ from retrieval.answers import Answer
 
 log = logging.getLogger(__name__)
 
-# An interaction must be acknowledged within 3 s of Discord creating it; the gateway trip already took some.
-DEFER_AFTER_SECONDS = 1.5
+# An interaction must be acknowledged within 3 s of Discord creating it; the gateway trip already took some,
+# and the response itself takes a round trip. Answers ready sooner go out directly, slower ones are deferred.
+DEFER_AFTER_SECONDS = 1.0
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
@@ -47,6 +49,8 @@ class CitebotClient(discord.Client):
         *,
         defer_after: float = DEFER_AFTER_SECONDS,
     ) -> None:
+        # citebot never joins voice: spare the operator discord.py's warnings about missing voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(intents=citebot_intents(), allowed_mentions=NO_MENTIONS)
         self.service = service
         self.settings = settings
@@ -60,7 +64,8 @@ class CitebotClient(discord.Client):
 
     async def setup_hook(self) -> None:
         """Sync /ask before the gateway connects: to the configured guilds (instant) or globally."""
-        targets: list[discord.Object | None] = [discord.Object(id=g) for g in self.settings.guild_ids] or [None]
+        guilds = [discord.Object(id=guild_id) for guild_id in self.settings.guild_ids]
+        targets: list[discord.Object | None] = [*guilds] or [None]
         for guild in targets:
             where = f"guild {guild.id}" if guild else "all guilds (global)"
             try:
@@ -70,6 +75,15 @@ class CitebotClient(discord.Client):
                 log.error("could not sync /ask to %s: %s %s", where, error.status, error.text)
             else:
                 log.info("synced /ask to %s", where)
+
+    async def on_ready(self) -> None:
+        """The operator's sign that the bot is online (discord.py fires this once the guilds have arrived)."""
+        log.info(
+            "connected to Discord as %s (id %s) in %d guild(s)",
+            self.user,
+            self.user.id if self.user else None,
+            len(self.guilds),
+        )
 
     async def answer_interaction(self, interaction: discord.Interaction, question: str, private: bool | None) -> None:
         """Answer /ask within the interaction window: directly when quick, otherwise defer then follow up."""
@@ -108,11 +122,10 @@ class CitebotClient(discord.Client):
         if not in_dm and not self._mentions_me(message):
             return
         reply = await self._answer(question_from(message.content, me.id, self._my_role_id(message)))
-        reference = None if in_dm else message.to_reference(fail_if_not_exists=False)
+        # A reply in a guild channel; a DM is a conversation of two, answered directly.
+        as_reply: dict[str, Any] = {} if in_dm else {"reference": message.to_reference(fail_if_not_exists=False)}
         try:
-            await message.channel.send(
-                reply.content, embeds=reply.embeds, reference=reference, allowed_mentions=NO_MENTIONS
-            )
+            await message.channel.send(reply.content, embeds=reply.embeds, allowed_mentions=NO_MENTIONS, **as_reply)
         except discord.Forbidden:
             log.warning("no permission to post in channel %s; skipped the answer", message.channel.id)
         except discord.HTTPException as error:
@@ -133,7 +146,7 @@ class CitebotClient(discord.Client):
         Not `ClientUser.mentioned_in`: that is also true for @everyone, which is not a question to us.
         """
         me = self.user
-        if me is not None and any(user.id == me.id for user in message.mentions):
+        if me is not None and (me.id in message.raw_mentions or any(u.id == me.id for u in message.mentions)):
             return True
         role_id = self._my_role_id(message)
         return role_id is not None and role_id in message.raw_role_mentions
@@ -150,7 +163,7 @@ def question_from(content: str, bot_id: int, role_id: int | None = None) -> str:
     return " ".join(re.sub(pattern, " ", content).split())
 
 
-def _ask_command(client: CitebotClient) -> app_commands.Command[None, ..., None]:
+def _ask_command(client: CitebotClient) -> app_commands.Command[Any, ..., None]:
     @app_commands.command(name="ask", description="Ask the documents; the answer quotes them word for word.")
     @app_commands.describe(
         question="What do you want to know?",

@@ -123,7 +123,7 @@ def _describe(answer: Answer) -> tuple[str, int]:
 
 
 def _quote_lines(quote: Quote, chars: int, *, clipped: bool = False) -> str:
-    """`quote.text[:chars]` as '> ' lines with highlights in bold; blank lines dropped (Discord needs text)."""
+    """`quote.text[:chars]` as '> ' lines, highlights in bold; blank lines dropped (a '>' line needs text)."""
     lines: list[list[tuple[str, bool]]] = [[]]
     for text, highlighted in _merge_runs(quote_segments(quote), chars):
         for index, piece in enumerate(text.split("\n")):

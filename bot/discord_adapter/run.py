@@ -13,7 +13,6 @@ from bot.answering import AnswerService, open_service
 from bot.config import Config, ConfigError, DiscordSettings, require_secret
 from bot.discord_adapter.client import CitebotClient
 
-
 REJECTED_TOKEN = (
     "Discord rejected DISCORD_TOKEN (401 Unauthorized): copy the bot token again from the Developer Portal "
     "(Bot → Reset Token) and export it"
@@ -21,13 +20,11 @@ REJECTED_TOKEN = (
 
 
 def run_discord(config: Config) -> int:
-    """Serve Discord until SIGINT/SIGTERM; returns 0. Operator errors raise `ConfigError` (CLI: one line, exit 2)."""
+    """Serve Discord until SIGINT/SIGTERM, then return 0; operator errors raise `ConfigError` (one line)."""
     token = require_secret("DISCORD_TOKEN")
     service = open_service(config, config.discord.top_k)  # the index is loaded or built before we log in
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C before the signal handlers are in place
         asyncio.run(serve_discord(service, config.discord, token))
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

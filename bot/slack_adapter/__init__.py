@@ -6,6 +6,7 @@ Imported only by `citebot slack`, so slack-bolt loads only for that command.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from bot.config import Config, require_secret
 
@@ -33,8 +34,6 @@ def run_slack(config: Config, *, http: bool, port: int) -> int:
         app = build_app(service, config.slack, bot_token, signing_secret)
         await serve(app, app_token=app_token, http=http, port=port)
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while shutting down
         asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
     return 0

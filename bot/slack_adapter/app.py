@@ -128,7 +128,7 @@ class SlackListeners:
 
     async def on_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         """Direct messages only; edits, joins and other subtypes are not questions."""
-        if event.get("channel_type") != "im" or event.get("subtype"):
+        if not _is_direct_message(event) or event.get("subtype"):
             return
         if not self._from_a_person(event, context):
             return
@@ -167,7 +167,9 @@ class SlackListeners:
         except SlackApiError as error:
             code = _error_code(error)
             log.warning("chat.postMessage to %s failed: %s", channel, code)
-            await self._tell_privately(context.client, channel, user, thread_ts, delivery_failure_notice(code))
+            await self._tell_privately(
+                context.client, channel, user, thread_ts, delivery_failure_notice(code)
+            )
         except (ClientError, TimeoutError) as error:
             log.warning("chat.postMessage to %s failed: %s", channel, type(error).__name__)
 
@@ -192,7 +194,11 @@ class SlackListeners:
             return
         try:
             await client.chat_postEphemeral(
-                channel=channel, user=user, thread_ts=thread_ts, text=message["text"], blocks=message["blocks"]
+                channel=channel,
+                user=user,
+                thread_ts=thread_ts,
+                text=message["text"],
+                blocks=message["blocks"],
             )
         except SlackApiError as error:
             log.warning("chat.postEphemeral to %s failed too: %s", channel, _error_code(error))
@@ -218,6 +224,14 @@ class SlackListeners:
             await asyncio.sleep(_retry_after(response.headers))
         if response.status_code != 200:
             log.warning("posting to the response_url failed: HTTP %s %s", response.status_code, response.body)
+
+
+def _is_direct_message(event: dict[str, Any]) -> bool:
+    """`channel_type` says so; DM channel ids start with D should a sender leave it out."""
+    channel_type = event.get("channel_type")
+    if channel_type is not None:
+        return bool(channel_type == "im")
+    return str(event.get("channel") or "").startswith("D")
 
 
 def _error_code(error: SlackApiError) -> str:

@@ -93,7 +93,7 @@ def delivery_failure_notice(error_code: str) -> SlackMessage:
 
 
 def quote_mrkdwn(quote: Quote, limit: int = SECTION_TEXT_LIMIT) -> str:
-    """The quote as a mrkdwn block quote with matched terms in bold, cut to `limit` without breaking markup."""
+    """The quote as a mrkdwn block quote, matched terms in bold, cut to `limit` without breaking markup."""
     full = _quote_lines(quote.text, quote)
     if len(full) <= limit:
         return full

@@ -64,16 +64,22 @@ async def http_mode(app: AsyncApp, host: str, port: int) -> AsyncIterator[int]:
     runner = web.AppRunner(server.web_app, access_log=None)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port)
-        await site.start()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as error:
+            raise ConfigError(f"cannot serve HTTP on {host}:{port}: {error.strerror or error}") from None
         bound = runner.addresses[0][1] if runner.addresses else port
         yield int(bound)
     finally:
         await runner.cleanup()
 
 
-async def serve(app: AsyncApp, *, app_token: str | None, http: bool, port: int, host: str = "0.0.0.0") -> None:
+async def serve(
+    app: AsyncApp, *, app_token: str | None, http: bool, port: int, host: str = "0.0.0.0"
+) -> None:
     """Checks the tokens, connects, and serves until SIGINT or SIGTERM."""
+    if not http and app_token is None:
+        raise ValueError("Socket Mode needs the app-level token")
     bot_user_id = await check_tokens(app, None if http else app_token)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -85,8 +91,7 @@ async def serve(app: AsyncApp, *, app_token: str | None, http: bool, port: int, 
             log.info("citebot (%s) serving Slack on http://%s:%d%s", bot_user_id, host, bound, EVENTS_PATH)
             await stop.wait()
     else:
-        assert app_token is not None
-        async with socket_mode(app, app_token):
+        async with socket_mode(app, app_token or ""):
             log.info("citebot (%s) connected to Slack over Socket Mode", bot_user_id)
             await stop.wait()
     log.info("citebot stopped")

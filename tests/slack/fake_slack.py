@@ -1,0 +1,382 @@
+"""A local Slack that speaks the real wire protocol, for driving the real slack-bolt app end to end.
+
+It serves the Web API methods citebot uses (`/api/<method>`), slash-command `response_url`s
+(`/respond/<n>`) and the Socket Mode WebSocket (`/link/`), records everything the bot sends, and sends
+what Slack sends: Socket Mode envelopes, or signed HTTP requests in HTTP mode. Failures (an error code, a
+429 with `Retry-After`) are scripted per method.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import ClientSession, WSMsgType, web
+
+BOT_TOKEN = "xoxb-fake-bot-token-0000"
+APP_TOKEN = "xapp-fake-app-token-0000"
+SIGNING_SECRET = "fake-signing-secret-0000"
+BOT_USER_ID = "U0BOT"
+BOT_ID = "B0BOT"
+TEAM_ID = "T0"
+HUMAN_USER_ID = "U0HUMAN"
+CHANNEL_ID = "C0GENERAL"
+DM_CHANNEL_ID = "D0HUMAN"
+RESPONSE_URL_METHOD = "response_url"
+WAIT_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One thing the bot sent to Slack: a Web API call or a POST to a response_url."""
+
+    method: str
+    body: dict[str, Any]
+    token: str | None
+    answered: bool  # False when the fake answered with an error or 429
+
+    @property
+    def text(self) -> str:
+        """Every text the message shows or notifies with: the fallback and all block texts."""
+        return "\n".join([str(self.body.get("text") or ""), *block_texts(self.body.get("blocks") or [])])
+
+
+@dataclass(frozen=True)
+class ScriptedReply:
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+
+
+@dataclass
+class FakeSlack:
+    bot_token: str
+    app_token: str
+    signing_secret: str
+    sent: list[Sent] = field(default_factory=list)
+    acks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    connections: int = 0
+    _scripts: dict[str, deque[ScriptedReply]] = field(default_factory=dict)
+    _socket: web.WebSocketResponse | None = None
+    _runner: web.AppRunner | None = None
+    _port: int = 0
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._web_api)
+        app.router.add_post("/respond/{number}", self._response_url)
+        app.router.add_get("/link/", self._socket_mode)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self._port = int(self._runner.addresses[0][1])
+
+    async def close(self) -> None:
+        if self._socket is not None:
+            await self._socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    # -- scripting and reading -----------------------------------------------------------------------
+
+    def reply_next(
+        self, method: str, *, status: int = 200, error: str | None = None, retry_after: int | None = None
+    ) -> None:
+        """The next call of `method` gets this reply instead of success (queue several for several)."""
+        self._scripts.setdefault(method, deque()).append(ScriptedReply(status, error, retry_after))
+
+    def delivered(self, method: str | None = None) -> list[Sent]:
+        """What the bot sent that this fake accepted, optionally of one method."""
+        return [s for s in self.sent if s.answered and (method is None or s.method == method)]
+
+    def attempts(self, method: str) -> list[Sent]:
+        return [s for s in self.sent if s.method == method]
+
+    async def wait_for(self, what: str, predicate: Callable[[], bool]) -> None:
+        """Returns once `predicate()` holds; fails the test naming `what` after WAIT_SECONDS."""
+        try:
+            async with asyncio.timeout(WAIT_SECONDS):
+                while not predicate():
+                    self._changed.clear()
+                    await self._changed.wait()
+        except TimeoutError:
+            raise AssertionError(
+                f"fake Slack: timed out waiting for {what}; bot sent {self.sent!r}"
+            ) from None
+
+    async def wait_for_delivered(self, method: str, count: int = 1) -> list[Sent]:
+        await self.wait_for(f"{count} x {method}", lambda: len(self.delivered(method)) >= count)
+        return self.delivered(method)
+
+    # -- Socket Mode ---------------------------------------------------------------------------------
+
+    async def wait_until_connected(self) -> None:
+        await self.wait_for("a Socket Mode connection", lambda: self._socket is not None)
+
+    async def send_envelope(
+        self,
+        envelope_type: str,
+        payload: dict[str, Any],
+        *,
+        retry_attempt: int = 0,
+        envelope_id: str | None = None,
+    ) -> str:
+        """Sends an envelope over the WebSocket, as Slack does; the bot must answer with its id."""
+        assert self._socket is not None, "no Socket Mode connection"
+        envelope_id = envelope_id or f"env-{next(self._ids)}"
+        envelope: dict[str, Any] = {
+            "envelope_id": envelope_id,
+            "type": envelope_type,
+            "accepts_response_payload": envelope_type != "events_api",
+            "payload": payload,
+        }
+        if envelope_type == "events_api":
+            envelope["retry_attempt"] = retry_attempt
+            envelope["retry_reason"] = "timeout" if retry_attempt else ""
+        await self._socket.send_str(json.dumps(envelope))
+        return envelope_id
+
+    async def ack_of(self, envelope_id: str) -> dict[str, Any]:
+        """The bot's acknowledgement of an envelope: `{"envelope_id"[, "payload"]}`."""
+        await self.wait_for(f"the ack of {envelope_id}", lambda: envelope_id in self.acks)
+        return self.acks[envelope_id]
+
+    # -- payloads ------------------------------------------------------------------------------------
+
+    def slash_command(self, text: str, *, command: str = "/ask", channel: str = CHANNEL_ID) -> dict[str, str]:
+        """A slash command payload (the form fields Slack posts), with a response_url on this fake."""
+        number = next(self._ids)
+        return {
+            "token": "verification-token-unused",
+            "team_id": TEAM_ID,
+            "team_domain": "fake",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": HUMAN_USER_ID,
+            "user_name": "human",
+            "command": command,
+            "text": text,
+            "api_app_id": "A0CITEBOT",
+            "is_enterprise_install": "false",
+            "response_url": f"{self.base_url}/respond/{number}",
+            "trigger_id": f"{number}.{number}.trigger{number}",
+        }
+
+    def event_callback(self, event: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
+        """An Events API `event_callback` addressed to the bot."""
+        return {
+            "token": "verification-token-unused",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0CITEBOT",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(self._ids):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": TEAM_ID,
+                    "user_id": BOT_USER_ID,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
+
+    def mention(self, question: str, *, thread_ts: str | None = None) -> dict[str, Any]:
+        ts = self._new_ts()
+        event: dict[str, Any] = {
+            "type": "app_mention",
+            "user": HUMAN_USER_ID,
+            "text": f"<@{BOT_USER_ID}> {question}",
+            "ts": ts,
+            "event_ts": ts,
+            "channel": CHANNEL_ID,
+        }
+        if thread_ts is not None:
+            event["thread_ts"] = thread_ts
+        return event
+
+    def direct_message(self, text: str, **extra: Any) -> dict[str, Any]:
+        ts = self._new_ts()
+        event = {
+            "type": "message",
+            "channel_type": "im",
+            "user": HUMAN_USER_ID,
+            "text": text,
+            "ts": ts,
+            "event_ts": ts,
+            "channel": DM_CHANNEL_ID,
+        }
+        event.update(extra)
+        return event
+
+    def _new_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ids):06d}"
+
+    # -- HTTP mode -----------------------------------------------------------------------------------
+
+    def signature(self, timestamp: str, body: str, secret: str | None = None) -> str:
+        key = (secret or self.signing_secret).encode()
+        digest = hmac.new(key, f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+        return f"v0={digest}"
+
+    async def post_to_bot(
+        self,
+        url: str,
+        payload: dict[str, Any],
+        *,
+        form: bool = False,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        secret: str | None = None,
+        signed: bool = True,
+        retry_num: int | None = None,
+    ) -> tuple[int, str, str]:
+        """POSTs to the bot as Slack does: slash commands form-encoded, events JSON, signed with the signing
+        secret (or `secret`) unless `signed` is False or a `signature` is given. Returns (status, content
+        type, body)."""
+        body = urlencode(payload) if form else json.dumps(payload)
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        headers = {"Content-Type": "application/x-www-form-urlencoded" if form else "application/json"}
+        if signed:
+            headers["X-Slack-Request-Timestamp"] = stamp
+            headers["X-Slack-Signature"] = signature or self.signature(stamp, body, secret)
+        if retry_num is not None:
+            headers["X-Slack-Retry-Num"] = str(retry_num)
+            headers["X-Slack-Retry-Reason"] = "http_timeout"
+        async with (
+            ClientSession() as session,
+            session.post(url, data=body.encode(), headers=headers) as response,
+        ):
+            return response.status, response.content_type, await response.text()
+
+    # -- handlers ------------------------------------------------------------------------------------
+
+    async def _web_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ") or None
+        if request.content_type == "application/json":
+            body: dict[str, Any] = await request.json()
+        else:
+            body = dict(await request.post())
+        body.update(request.query)
+        token = token or body.get("token")
+        wanted = self.app_token if method == "apps.connections.open" else self.bot_token
+        if token != wanted:
+            return self._record(
+                method, body, token, web.json_response({"ok": False, "error": "invalid_auth"})
+            )
+        scripted = self._next_script(method)
+        if scripted is not None:
+            return self._record(method, body, token, scripted)
+        return self._record(
+            method, body, token, web.json_response(self._success(method, body)), answered=True
+        )
+
+    def _success(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://fake.slack.com/",
+                "team": "Fake",
+                "user": "citebot",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self._port}/link/?ticket=t{next(self._ids)}"}
+        if method == "chat.postMessage":
+            ts = self._new_ts()
+            return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": {**body, "ts": ts}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._new_ts()}
+        return {"ok": False, "error": "unknown_method"}
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        body["_response_url"] = str(request.url)
+        scripted = self._next_script(RESPONSE_URL_METHOD)
+        if scripted is not None:
+            return self._record(RESPONSE_URL_METHOD, body, None, scripted)
+        return self._record(RESPONSE_URL_METHOD, body, None, web.Response(text="ok"), answered=True)
+
+    def _next_script(self, method: str) -> web.Response | None:
+        queue = self._scripts.get(method)
+        if not queue:
+            return None
+        reply = queue.popleft()
+        headers = {"Retry-After": str(reply.retry_after)} if reply.retry_after is not None else {}
+        if reply.status == 429:
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
+        return web.json_response({"ok": False, "error": reply.error}, status=reply.status, headers=headers)
+
+    def _record(
+        self,
+        method: str,
+        body: dict[str, Any],
+        token: str | None,
+        response: web.Response,
+        answered: bool = False,
+    ) -> web.Response:
+        self.sent.append(Sent(method, body, token, answered))
+        self._changed.set()
+        return response
+
+    async def _socket_mode(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        self.connections += 1
+        await socket.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "debug_info": {"host": "fake-slack", "approximate_connection_time": 18060},
+                "connection_info": {"app_id": "A0CITEBOT"},
+            }
+        )
+        self._socket = socket
+        self._changed.set()
+        async for message in socket:
+            if message.type == WSMsgType.TEXT:
+                ack = json.loads(message.data)
+                self.acks[ack["envelope_id"]] = ack
+                self._changed.set()
+        if self._socket is socket:
+            self._socket = None
+        return socket
+
+
+def block_texts(blocks: list[dict[str, Any]]) -> list[str]:
+    """All texts in a list of blocks (section texts and context elements)."""
+    texts: list[str] = []
+    for block in blocks:
+        if "text" in block:
+            texts.append(block["text"]["text"])
+        texts.extend(element["text"] for element in block.get("elements", []) if "text" in element)
+    return texts

@@ -1,0 +1,114 @@
+"""citebot in HTTP mode, end to end: a fake Slack posts signed requests to the real app's /slack/events."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from fake_slack import CHANNEL_ID, FakeSlack
+
+BotFactory = Callable[..., Awaitable[str]]
+NADELLA_QUESTION = "what did Nadella say?"
+JEVONS_QUOTE = 'Microsoft CEO Nadella quoted the "Jevons Paradox" on social media'
+
+
+async def test_slash_command_is_acknowledged_then_answered(
+    fake_slack: FakeSlack, http_bot: BotFactory
+) -> None:
+    """A signed, form-encoded /ask gets an empty 200 at once, then one response with the quote."""
+    url = await http_bot()
+    payload = fake_slack.slash_command(NADELLA_QUESTION)
+    status, _, body = await fake_slack.post_to_bot(url, payload, form=True)
+
+    assert (status, body) == (200, "")
+    [reply] = await fake_slack.wait_for_delivered("response_url")
+    assert reply.body["_response_url"] == payload["response_url"]
+    assert reply.body["response_type"] == "in_channel"
+    assert JEVONS_QUOTE in reply.text
+
+
+async def test_empty_slash_command_gets_usage_help_in_the_ack(
+    fake_slack: FakeSlack, http_bot: BotFactory
+) -> None:
+    """In HTTP mode the ack carrying the help is the HTTP response itself (JSON, ephemeral)."""
+    url = await http_bot()
+    status, content_type, body = await fake_slack.post_to_bot(url, fake_slack.slash_command(""), form=True)
+
+    assert status == 200
+    assert content_type == "application/json"
+    assert '"response_type": "ephemeral"' in body
+    assert "/ask your question" in body
+
+
+async def test_mention_is_answered_in_its_thread(fake_slack: FakeSlack, http_bot: BotFactory) -> None:
+    """A signed JSON app_mention event is acknowledged and answered in the mention's thread."""
+    url = await http_bot()
+    mention = fake_slack.mention(NADELLA_QUESTION)
+    status, _, _ = await fake_slack.post_to_bot(url, fake_slack.event_callback(mention))
+
+    assert status == 200
+    [reply] = await fake_slack.wait_for_delivered("chat.postMessage")
+    assert (reply.body["channel"], reply.body["thread_ts"]) == (CHANNEL_ID, mention["ts"])
+    assert JEVONS_QUOTE in reply.text
+
+
+async def test_url_verification_gets_its_challenge_back(fake_slack: FakeSlack, http_bot: BotFactory) -> None:
+    """Slack's endpoint check when the Request URL is saved."""
+    url = await http_bot()
+    challenge = {
+        "token": "unused",
+        "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+        "type": "url_verification",
+    }
+    status, _, body = await fake_slack.post_to_bot(url, challenge)
+
+    assert status == 200
+    assert challenge["challenge"] in body
+
+
+async def test_event_resent_with_retry_header_is_answered_once(
+    fake_slack: FakeSlack, http_bot: BotFactory
+) -> None:
+    """A retry (same event_id, X-Slack-Retry-Num: 1) gets 200 so Slack stops, and no second answer."""
+    url = await http_bot()
+    callback = fake_slack.event_callback(fake_slack.mention(NADELLA_QUESTION))
+    await fake_slack.post_to_bot(url, callback)
+    await fake_slack.wait_for_delivered("chat.postMessage")
+
+    status, _, _ = await fake_slack.post_to_bot(url, callback, retry_num=1)
+    assert status == 200
+    barrier = fake_slack.event_callback(fake_slack.direct_message("who is Nadella?"))
+    await fake_slack.post_to_bot(url, barrier)
+    answers = await fake_slack.wait_for_delivered("chat.postMessage", 2)
+    assert answers[-1].body["channel"] == barrier["event"]["channel"]
+    assert len(answers) == 2
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"signature": "v0=" + "0" * 64},
+        {"secret": "someone-elses-secret"},
+        {"timestamp": int(time.time()) - 6 * 60},
+        {"signed": False},
+    ],
+    ids=["forged-signature", "wrong-secret", "stale-timestamp", "unsigned"],
+)
+async def test_forged_stale_and_unsigned_requests_are_rejected_with_nothing_posted(
+    fake_slack: FakeSlack, http_bot: BotFactory, tamper: dict[str, Any]
+) -> None:
+    """Bolt answers 401 before any listener runs; neither the slash command nor the event is answered."""
+    url = await http_bot()
+    slash = fake_slack.slash_command(NADELLA_QUESTION)
+    event = fake_slack.event_callback(fake_slack.mention(NADELLA_QUESTION))
+    slash_status, _, _ = await fake_slack.post_to_bot(url, slash, form=True, **tamper)
+    event_status, _, _ = await fake_slack.post_to_bot(url, event, **tamper)
+
+    assert (slash_status, event_status) == (401, 401)
+    sentinel = fake_slack.slash_command("who is Nadella?")
+    await fake_slack.post_to_bot(url, sentinel, form=True)
+    [reply] = await fake_slack.wait_for_delivered("response_url")
+    assert reply.body["_response_url"] == sentinel["response_url"]
+    assert fake_slack.sent == [s for s in fake_slack.sent if s.method in {"auth.test", "response_url"}]
