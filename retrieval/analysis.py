@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import Stemmer
 
-ANALYZER_VERSION = 2
+ANALYZER_VERSION = 3
 
 # A token: a number with inner separators ("5.6", "2,048"), or a word that may carry digits, inner apostrophes
 # and hyphen-joined parts ("h100", "o3-mini", "don't", "DeepSeek-R1").
@@ -48,6 +48,11 @@ STOPWORDS = frozenset(
     wasn't we we'd we'll we're we've were weren't what what's when when's where where's which while who who's
     whom why why's will with won't would wouldn't you you'd you'll you're you've your yours yourself yourselves
     also just eg ie etc vs say says said tell told according much many happen happens happened
+    per via upon among amongst within without toward towards across along onto beside besides beyond despite
+    unless whether whereas whatever whichever whoever whenever wherever however therefore thus hence yet still
+    either neither nor every each another anyone anything anybody someone something somebody everyone
+    everything everybody nothing nobody none thing things stuff lot lots kind sort really actually basically
+    maybe perhaps might must may shall can could one ones get gets got getting go goes going gone
     """.split()
 )
 
@@ -150,6 +155,22 @@ _IRREGULAR = {
 }
 
 
+_MONTHS = {
+    "jan": "january",
+    "feb": "february",
+    "mar": "march",
+    "apr": "april",
+    "jun": "june",
+    "jul": "july",
+    "aug": "august",
+    "sep": "september",
+    "sept": "september",
+    "oct": "october",
+    "nov": "november",
+    "dec": "december",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Term:
     """An index term and the span `[start, end)` of the original text it came from."""
@@ -191,6 +212,7 @@ def _terms_of_token(token: str) -> tuple[str, ...]:
     if any(ch.isdigit() for ch in word):
         return (word,)  # "h100", "r1", "fp8": identifiers, never stemmed
     word = _IRREGULAR.get(word, word)
+    word = _MONTHS.get(word, word)
     return (_stemmer().stemWord(word),)
 
 

@@ -1,9 +1,11 @@
 """From ranked passages to an answer: the best sentences of each, merged, highlighted, or an honest abstention.
 
 Abstention rule: every distinct question term carries an IDF weight, `log(1 + (N - n + 0.5) / (n + 0.5))`, which
-is largest for terms the corpus never uses. A passage *covers* the share of the question's weight whose terms it
-contains. If no candidate passage covers at least `min_coverage`, the documents do not answer the question:
-"What is the capital of France?" matches "capital" but not "France", the heavier term, and gets no answer.
+is largest for terms the corpus never uses. A quote *covers* the share of the question's weight whose terms it
+holds, counting terms of its best sentence fully and terms only in neighbouring sentences at half (terms found
+together are better evidence than terms scattered around). If no candidate quote covers at least
+`min_coverage`, the documents do not answer the question: "What is the capital of France?" matches "capital" but
+not "France", the heavier term, and gets no answer.
 """
 
 from __future__ import annotations
@@ -13,17 +15,18 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from retrieval.analysis import analyze, analyze_spans
+from retrieval.analysis import Term, analyze, analyze_spans
 from retrieval.answers import Answer, Highlight, Quote
 from retrieval.corpus_index import CorpusIndex
 from retrieval.settings import RetrievalSettings
 
 CANDIDATES_PER_QUOTE = 4
 MIN_CANDIDATES = 12
+SMALL_CORPUS_PASSAGES = 32
+UNKNOWN_COMMON_WORD_FACTOR = 0.5
 MAX_QUOTE_SENTENCES = 3
 SHORT_SENTENCE_CHARS = 60
 SCATTERED_TERM_FACTOR = 0.5
-PROXIMITY_POWER = 1
 RELATIVE_SCORE_FLOOR = 0.3
 
 EMPTY_NOTE = "Ask a question about the documents, for example: what did Nadella say?"
@@ -33,6 +36,7 @@ ABSTAIN_NOTE = (
 )
 # "How long", "how often": the second word asks for the kind of answer, it is not a topic to search for.
 _QUESTION_FRAME = re.compile(r"\bhow\s+(?:long|far|old|often|soon|big|large|high|much|many)\b", re.IGNORECASE)
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")  # a paragraph break: a quote keeps to one paragraph
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 
@@ -60,27 +64,23 @@ def compose_answer(index: CorpusIndex, question: str, settings: RetrievalSetting
             f"{settings.max_question_chars:,} characters."
         )
         return Answer(question=question[: settings.max_question_chars], answered=False, note=note)
-    terms = analyze(_QUESTION_FRAME.sub(" ", question))
-    weights = _term_weights(index, terms)
+    spans = analyze_spans(_QUESTION_FRAME.sub(lambda m: " " * len(m.group()), question))
+    terms = [span.term for span in spans]
+    weights = _term_weights(index, spans, question)
     if not weights:
         return Answer(question=question, answered=False, note=NO_TERMS_NOTE)
 
     candidates: list[_Candidate] = []
-    total_weight = sum(weights.values())
-    for passage, _ in index.engine.top_k(terms, max(top_k * CANDIDATES_PER_QUOTE, MIN_CANDIDATES)):
+    for passage in _candidate_passages(index, terms, top_k):
         doc = index.passage_document(passage)
         text = index.document_text(doc)
         sentences = index.passage_sentences(passage)
         matched = [set(analyze(text[start:end])) & weights.keys() for start, end in sentences]
-        coverage = sum(weights[t] for t in set().union(*matched)) / total_weight
+        start, end, coverage = _best_span(text, sentences, matched, weights, settings.max_quote_chars)
         if coverage < settings.min_coverage:
             continue
-        start, end, proximity = _best_span(text, sentences, matched, weights, settings.max_quote_chars)
-        candidates.append(
-            _Candidate(
-                doc, start, end, _quote_score(index, text[start:end], terms, settings) * proximity**PROXIMITY_POWER
-            )
-        )
+        score = _quote_score(index, text[start:end], terms, weights, settings) * coverage
+        candidates.append(_Candidate(doc, start, end, score))
 
     quotes = _merge_overlapping(candidates, index, settings.max_quote_chars)
     if not quotes:
@@ -90,25 +90,53 @@ def compose_answer(index: CorpusIndex, question: str, settings: RetrievalSetting
     return Answer(question=question, answered=True, quotes=[_quote(index, c, weights) for c in kept])
 
 
-def _quote_score(index: CorpusIndex, quote: str, terms: list[str], settings: RetrievalSettings) -> float:
-    """BM25 of the quote itself (corpus IDF, passage-length norm): rank what the reader will see."""
+def _candidate_passages(index: CorpusIndex, terms: list[str], top_k: int) -> list[int]:
+    """The best passages by BM25; in a tiny corpus, every passage.
+
+    BM25Okapi's IDF is zero or negative for a term in half or more of the passages, so in a corpus of one or
+    two passages it scores nothing at all; reading every passage of a tiny corpus costs nothing.
+    """
+    if index.passage_count <= SMALL_CORPUS_PASSAGES:
+        return list(range(index.passage_count))
+    return [passage for passage, _ in index.engine.top_k(terms, max(top_k * CANDIDATES_PER_QUOTE, MIN_CANDIDATES))]
+
+
+def _quote_score(
+    index: CorpusIndex, quote: str, terms: list[str], weights: dict[str, float], settings: RetrievalSettings
+) -> float:
+    """BM25 of the quote itself, to rank what the reader will see. It uses the always-positive IDF of the
+    abstention weights, so a term in most passages still counts a little instead of nothing or less."""
     counts = Counter(analyze(quote))
     length = sum(counts.values())
     norm = settings.k1 * (1 - settings.b + settings.b * length / (index.engine.average_length or 1.0))
-    return sum(
-        index.engine.idf(term) * counts[term] * (settings.k1 + 1) / (counts[term] + norm)
-        for term in terms
-        if counts[term]
-    )
+    return sum(weights[t] * counts[t] * (settings.k1 + 1) / (counts[t] + norm) for t in terms if counts[t])
 
 
-def _term_weights(index: CorpusIndex, terms: list[str]) -> dict[str, float]:
+def _term_weights(index: CorpusIndex, spans: list[Term], question: str) -> dict[str, float]:
+    """Each distinct question term's IDF weight; a term the corpus never uses weighs most when it names
+    something (a capitalised word inside the question, an acronym: "France", "FIFA"), which no document can
+    match, and half as much when it is a common word ("message", "loser"), which a document may say otherwise."""
     passages = index.engine.passage_count
-    return {
-        term: math.log(1 + (passages - df + 0.5) / (df + 0.5))
-        for term in dict.fromkeys(terms)
-        for df in [index.engine.document_frequency(term)]
-    }
+    weights: dict[str, float] = {}
+    for span in spans:
+        if span.term in weights:
+            continue
+        df = index.engine.document_frequency(span.term)
+        weight = math.log(1 + (passages - df + 0.5) / (df + 0.5))
+        if df == 0 and not _names_something(question, span):
+            weight *= UNKNOWN_COMMON_WORD_FACTOR
+        weights[span.term] = weight
+    return weights
+
+
+def _names_something(question: str, span: Term) -> bool:
+    token = question[span.start : span.end]
+    first_word = not question[: span.start].strip(" \"'“‘(")
+    return (
+        any(ch.isdigit() for ch in token)
+        or any(ch.isupper() for ch in token[1:])
+        or (token[:1].isupper() and not first_word)
+    )
 
 
 def _best_span(
@@ -133,7 +161,12 @@ def _best_span(
         best_sentence = 0.0
         for last in range(first, min(first + MAX_QUOTE_SENTENCES, len(sentences))):
             length = sentences[last][1] - sentences[first][0]
-            if last > first and (length > max_chars or not matched[last] - covered or headings[first]):
+            if last > first and (
+                length > max_chars
+                or not matched[last] - covered
+                or headings[first]
+                or _BLANK_LINE.search(text, sentences[last - 1][1], sentences[last][0])
+            ):
                 break
             covered |= matched[last]
             best_sentence = max(best_sentence, sum(weights[t] for t in matched[last]))

@@ -15,7 +15,7 @@ def chunk_block(
     text: str, lines: Sequence[tuple[int, int]], *, size: int, overlap: int, max_chars: int
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """The sentences of a block of lines, and its passages as `[first, stop)` ranges over those sentences."""
-    sentences = [span for start, end in lines for span in split_sentences(text, start, end)]
+    sentences = split_sentences(text, lines[0][0], lines[-1][1]) if lines else []
     passages: list[tuple[int, int]] = []
     first = 0
     while first < len(sentences):

@@ -3,7 +3,8 @@
 A sentence ends at '.', '!', '?' or '…' (with any closing quotes or brackets) followed by whitespace and then
 something that can start a sentence. It does not end after an abbreviation ("U.S.", "e.g.", "Inc."), an initial
 ("W."), inside a number ("$5.6"), or before a lowercase word. A fragment of a word or two ("3/ How?") is joined
-to the sentence that follows it, and a line break always ends a sentence, so bullets stay separate.
+to the sentence that follows it. A line break ends a sentence, so headings and bullets stay separate, except in
+hard-wrapped text, where a line that stops mid-sentence and a next line starting in lowercase are one line.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ _WORD_BEFORE = re.compile(r"([^\W\d_](?:[\w.]*[^\W\d_])?)\.$")
 _FRAGMENT_MAX_WORDS = 2
 _POST_NUMBER = re.compile(r"^\(?\d{1,3}[/.)]")
 _SHORT_QUOTATION_CHARS = 80
+_CONTINUATION_STARTS = frozenset("0123456789$€£(")
+_LINE_FINISHED = tuple(".!?:;…\"'”’)]")
 _WHITESPACE = " \t\r\n\f\v\u00a0\u2009\u202f"
 
 
@@ -34,14 +37,27 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
 
 
 def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    spans = []
+    """Lines, with hard-wrapped ones joined: a line that stops mid-sentence continues on the next line when
+    that one starts in lowercase (or with a number after a lowercase word)."""
+    spans: list[tuple[int, int]] = []
     cursor = start
     while cursor < end:
         newline = text.find("\n", cursor, end)
         stop = end if newline == -1 else newline
-        spans.append((cursor, stop))
+        previous = text[spans[-1][0] : spans[-1][1]].rstrip() if spans else ""
+        current = text[cursor:stop].lstrip()
+        if previous and not previous.endswith(_LINE_FINISHED) and _continues(previous, current):
+            spans[-1] = (spans[-1][0], stop)
+        else:
+            spans.append((cursor, stop))
         cursor = stop + 1
     return spans
+
+
+def _continues(previous: str, current: str) -> bool:
+    """Does `current` carry on the sentence `previous` left unfinished ("spent only" / "$5.6 million")?"""
+    first = current[:1]
+    return first.islower() or ((previous[-1:].islower() or previous.endswith(",")) and first in _CONTINUATION_STARTS)
 
 
 def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -18,7 +18,7 @@ class RetrievalSettings(BaseModel):
     passage_max_chars: int = Field(1200, ge=100, description="A passage stops growing past this length.")
     top_k: int = Field(3, ge=1, le=20, description="Quotes in an answer.")
     min_coverage: float = Field(
-        0.4,
+        0.28,
         ge=0,
         le=1,
         description="Abstain unless the best passage matches this share of the question's IDF weight.",

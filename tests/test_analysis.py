@@ -26,7 +26,7 @@ def test_terms_are_normalised(text: str, expected: list[str]) -> None:
 
 
 def test_model_names_are_kept_whole_and_in_parts() -> None:
-    """"o3-mini" is a term, and so are "o3" and "mini", so either spelling of a question finds it."""
+    """ "o3-mini" is a term, and so are "o3" and "mini", so either spelling of a question finds it."""
     assert analyze("o3-mini")[:3] == ["o3-mini", "o3", "mini"]
     assert "deepseek-r1" in analyze("DeepSeek-R1") and "r1" in analyze("DeepSeek-R1")
 
@@ -36,7 +36,7 @@ def test_stopwords_are_dropped_and_words_stemmed() -> None:
 
 
 def test_irregular_verbs_meet_their_base_form() -> None:
-    """"spend" finds "spent": the stemmer alone would miss it."""
+    """ "spend" finds "spent": the stemmer alone would miss it."""
     assert analyze("spent") == analyze("spend") == ["spend"]
 
 

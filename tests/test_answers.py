@@ -111,3 +111,13 @@ def test_control_characters_are_removed_from_the_question(bundled: Retriever) ->
     answer = bundled.ask("what did\x00 Nadella\u202e say?\x1b\x07")
     assert "\x00" not in answer.question and "\u202e" not in answer.question and "\x1b" not in answer.question
     assert "Jevons" in answer.quotes[0].text
+
+
+@pytest.mark.parametrize("files", [1, 2])
+def test_a_tiny_corpus_still_answers(tmp_path: Path, files: int) -> None:
+    """With one or two passages BM25Okapi's IDF is zero or negative for every term; answers must not vanish."""
+    texts = {"a.txt": "Nvidia shares plunged 17% on Monday.", "b.txt": "Meta will spend $65 billion on AI."}
+    corpus = write_corpus(tmp_path / "c", dict(list(texts.items())[:files]))
+    answer = Retriever.open(corpus, index_path=tmp_path / "i").ask("How far did Nvidia shares plunge?")
+    assert answer.answered and "17%" in answer.quotes[0].text
+    assert not Retriever.open(corpus, index_path=tmp_path / "i").ask("Who painted the Mona Lisa?").answered

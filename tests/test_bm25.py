@@ -29,9 +29,7 @@ def zipfian_corpus(passages: int, vocabulary: int, seed: int, min_length: int = 
 
 def bundled_corpus_passages() -> list[list[str]]:
     """The seed articles cut into 40-token windows (a stand-in until the analyzer decides the tokens)."""
-    tokens_per_file = [
-        path.read_text(encoding="utf-8").lower().split() for path in sorted(CORPUS_DIR.glob("*.txt"))
-    ]
+    tokens_per_file = [path.read_text(encoding="utf-8").lower().split() for path in sorted(CORPUS_DIR.glob("*.txt"))]
     return [tokens[i : i + 40] for tokens in tokens_per_file for i in range(0, len(tokens), 40)]
 
 

@@ -18,7 +18,10 @@ def kinds(cleaner: BoilerplateFilter, text: str, patterns: list[re.Pattern[str]]
 
 
 def test_line_repeated_across_documents_is_boilerplate() -> None:
-    first, second = ARTICLE + DISCLAIMER, "The central bank kept rates on hold for the third time this year.\n" + DISCLAIMER
+    first, second = (
+        ARTICLE + DISCLAIMER,
+        "The central bank kept rates on hold for the third time this year.\n" + DISCLAIMER,
+    )
     cleaner = BoilerplateFilter([first, second])
     assert kinds(cleaner, first)[DISCLAIMER] == "boilerplate"
     assert kinds(cleaner, first)[ARTICLE.splitlines()[0]] == "content"
@@ -37,9 +40,11 @@ def test_foreign_language_prose_in_an_english_corpus_is_boilerplate() -> None:
 
 
 def test_headings_and_bullets_between_content_are_kept() -> None:
-    page = ARTICLE + "The results:\n  • Training cost: $100M → $5M\n  • GPUs needed: 100,000 → 2,000\n" + ARTICLE.replace(
-        "Monday", "Tuesday"
-    ).replace("Analysts", "Traders")
+    page = (
+        ARTICLE
+        + "The results:\n  • Training cost: $100M → $5M\n  • GPUs needed: 100,000 → 2,000\n"
+        + ARTICLE.replace("Monday", "Tuesday").replace("Analysts", "Traders")
+    )
     found = kinds(BoilerplateFilter([page]), page)
     assert found["  • Training cost: $100M → $5M"] == "content"
     assert found["The results:"] == "content"

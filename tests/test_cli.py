@@ -9,14 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import write_corpus
 
 from bot.cli import main
-from support import write_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def citebot(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def citebot(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real command in a child process, as a user runs it."""
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -119,7 +121,14 @@ def test_index_command_reports_what_it_built(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "c", {"a.txt": "Nvidia shares plunged 17% on Monday.\n", "b.txt": b""})
     result = citebot("index", "--corpus", str(corpus))
     assert result.returncode == 0, result.stderr
-    for label in ("documents:  1", "passages:   1", "vocabulary:", "skipped:    1 file(s)", "b.txt: empty file", "time:"):
+    for label in (
+        "documents:  1",
+        "passages:   1",
+        "vocabulary:",
+        "skipped:    1 file(s)",
+        "b.txt: empty file",
+        "time:",
+    ):
         assert label in result.stdout
 
 

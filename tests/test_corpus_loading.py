@@ -6,9 +6,9 @@ import logging
 from pathlib import Path
 
 import pytest
+from support import write_corpus
 
 from retrieval import CorpusError, Retriever
-from support import write_corpus
 
 GOOD = "Nvidia shares plunged 17% on Monday after DeepSeek released its model to the public.\n"
 

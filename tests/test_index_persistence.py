@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from support import write_corpus
 
 from retrieval import RetrievalSettings, Retriever
-from support import write_corpus
 
 TEXT = "Nvidia shares plunged 17% on Monday after DeepSeek released its model to the public.\n"
 

@@ -45,6 +45,14 @@ def test_initials_do_not_end_sentences() -> None:
     assert sentences("Morten W. Langer wrote it. It ran.") == ["Morten W. Langer wrote it.", "It ran."]
 
 
+def test_hard_wrapped_lines_are_joined_into_sentences() -> None:
+    text = "DeepSeek claims to have spent only\n$5.6 million to develop its model, and\nthe market noticed. It fell.\n"
+    assert sentences(text) == [
+        "DeepSeek claims to have spent only\n$5.6 million to develop its model, and\nthe market noticed.",
+        "It fell.",
+    ]
+
+
 def test_spans_can_cover_part_of_a_text() -> None:
     text = "ignored. First one. Second one here."
     spans = split_sentences(text, 9, len(text))
@@ -58,5 +66,5 @@ def test_spans_are_ordered_trimmed_slices(text: str) -> None:
     for start, end in split_sentences(text):
         assert previous_end <= start < end <= len(text)
         assert text[start:end] == text[start:end].strip()
-        assert "\n" not in text[start:end]
+        assert "\n\n" not in text[start:end]
         previous_end = end

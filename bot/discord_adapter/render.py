@@ -15,17 +15,11 @@ import discord
 from bot.rendering import echoed_question, quote_segments, source_label
 from retrieval.answers import Answer, Quote
 
-# Discord's documented limits (characters, counted as Python str length like discord.py's Embed.__len__).
+# Discord's limits that bind us (characters, as discord.py's Embed.__len__ counts them). One embed with a
+# description and a short footer stays far below the 6000 characters, 25 fields and 10 embeds per message.
 CONTENT_LIMIT = 2000
-TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
-FIELD_NAME_LIMIT = 256
-FIELD_VALUE_LIMIT = 1024
-FOOTER_LIMIT = 2048
-AUTHOR_NAME_LIMIT = 256
-FIELDS_PER_EMBED = 25
-EMBEDS_PER_MESSAGE = 10
-EMBED_TOTAL_LIMIT = 6000  # Discord counts this over all embeds of a message; we send one.
+QUESTION_LINE_CHARS = 256
 
 ANSWER_COLOUR = discord.Colour(0x5865F2)
 SOURCE_LABEL_CHARS = 300  # a runaway title must not crowd out the quote it labels
@@ -34,8 +28,9 @@ ELLIPSIS = "…"
 FALLBACK_NOTE = "I couldn't find that in the documents."
 FAILURE_NOTE = "Sorry, something went wrong while looking that up. Please try again in a moment."
 
-# Links stay untouched (escaping inside one would break it); discord.py's escape_markdown uses the same idea.
-_URL = r"(?P<url>https?://[^\s<]+[^<.,:;\"')\]\s])"
+# Links stay untouched (escaping inside one would break it), as in discord.py's escape_markdown; a link ends
+# at a markup character, which is then escaped like anywhere else.
+_URL = r"(?P<url>https?://[^\s<\\*~|`]+[^<.,:;\"')\]\s\\*~|`])"
 _INLINE_MARKUP = re.compile(_URL + r"|(?P<char>[\\*_~|`<\[])")
 _LINE_START_MARKUP = re.compile(r"^(\s*)(?:([>#+-])|(\d+)\.(?=\s))")
 
@@ -100,14 +95,15 @@ def _fit_quote(quote: Quote, limit: int) -> tuple[str, bool] | None:
 
     chars = _longest_fitting(len(quote.text), lambda n: len(clipped(n)) <= limit)
     chars = _back_to_word_boundary(quote.text, chars)
-    if chars < min(MIN_CLIPPED_QUOTE_CHARS, len(quote.text)):
+    block = clipped(chars)
+    if chars < min(MIN_CLIPPED_QUOTE_CHARS, len(quote.text)) or len(block) > limit:
         return None
-    return clipped(chars), True
+    return block, True
 
 
 def _describe(answer: Answer) -> tuple[str, int]:
     """The embed description and how many quotes it holds; later quotes give way when space runs out."""
-    parts = [f"**Q:** {_fit(echoed_question(answer), TITLE_LIMIT, escape_literal)}"]
+    parts = [f"**Q:** {_fit(echoed_question(answer), QUESTION_LINE_CHARS, escape_literal)}"]
     shown = 0
     for quote in answer.quotes:
         room = DESCRIPTION_LIMIT - len("\n\n".join(parts)) - len("\n\n")

@@ -142,9 +142,7 @@ class SlackListeners:
         )
         return AnswerService.should_answer(incoming, context.bot_user_id)
 
-    async def _answer_message(
-        self, event: dict[str, Any], context: AsyncBoltContext, thread_ts: str | None
-    ) -> None:
+    async def _answer_message(self, event: dict[str, Any], context: AsyncBoltContext, thread_ts: str | None) -> None:
         channel, user = event["channel"], event.get("user") or ""
         question = plain_question(event.get("text") or "")
         if not question:
@@ -167,9 +165,7 @@ class SlackListeners:
         except SlackApiError as error:
             code = _error_code(error)
             log.warning("chat.postMessage to %s failed: %s", channel, code)
-            await self._tell_privately(
-                context.client, channel, user, thread_ts, delivery_failure_notice(code)
-            )
+            await self._tell_privately(context.client, channel, user, thread_ts, delivery_failure_notice(code))
         except (ClientError, TimeoutError) as error:
             log.warning("chat.postMessage to %s failed: %s", channel, type(error).__name__)
 

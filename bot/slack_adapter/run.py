@@ -74,9 +74,7 @@ async def http_mode(app: AsyncApp, host: str, port: int) -> AsyncIterator[int]:
         await runner.cleanup()
 
 
-async def serve(
-    app: AsyncApp, *, app_token: str | None, http: bool, port: int, host: str = "0.0.0.0"
-) -> None:
+async def serve(app: AsyncApp, *, app_token: str | None, http: bool, port: int, host: str = "0.0.0.0") -> None:
     """Checks the tokens, connects, and serves until SIGINT or SIGTERM."""
     if not http and app_token is None:
         raise ValueError("Socket Mode needs the app-level token")

@@ -50,9 +50,7 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
-async def socket_bot(
-    fake_slack: FakeSlack, service: AnswerService
-) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
+async def socket_bot(fake_slack: FakeSlack, service: AnswerService) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
     """Connects the real app over Socket Mode to the fake; call it (optionally with another service or
     [slack] settings) before sending envelopes."""
     async with contextlib.AsyncExitStack() as stack:
@@ -67,9 +65,7 @@ async def socket_bot(
 
 
 @pytest.fixture
-async def http_bot(
-    fake_slack: FakeSlack, service: AnswerService
-) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
+async def http_bot(fake_slack: FakeSlack, service: AnswerService) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
     """Serves the real app in HTTP mode on 127.0.0.1; call it to get the `/slack/events` URL."""
     async with contextlib.AsyncExitStack() as stack:
 

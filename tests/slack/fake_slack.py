@@ -122,9 +122,7 @@ class FakeSlack:
                     self._changed.clear()
                     await self._changed.wait()
         except TimeoutError:
-            raise AssertionError(
-                f"fake Slack: timed out waiting for {what}; bot sent {self.sent!r}"
-            ) from None
+            raise AssertionError(f"fake Slack: timed out waiting for {what}; bot sent {self.sent!r}") from None
 
     async def wait_for_delivered(self, method: str, count: int = 1) -> list[Sent]:
         await self.wait_for(f"{count} x {method}", lambda: len(self.delivered(method)) >= count)
@@ -287,15 +285,11 @@ class FakeSlack:
         token = token or body.get("token")
         wanted = self.app_token if method == "apps.connections.open" else self.bot_token
         if token != wanted:
-            return self._record(
-                method, body, token, web.json_response({"ok": False, "error": "invalid_auth"})
-            )
+            return self._record(method, body, token, web.json_response({"ok": False, "error": "invalid_auth"}))
         scripted = self._next_script(method)
         if scripted is not None:
             return self._record(method, body, token, scripted)
-        return self._record(
-            method, body, token, web.json_response(self._success(method, body)), answered=True
-        )
+        return self._record(method, body, token, web.json_response(self._success(method, body)), answered=True)
 
     def _success(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":

@@ -87,9 +87,7 @@ async def test_citebot_slack_answers_slash_mention_and_dm_over_socket_mode(
         await fake_slack.send_envelope("slash_commands", fake_slack.slash_command("what did Nadella say?"))
         mention = fake_slack.mention("what did Nadella say?")
         await fake_slack.send_envelope("events_api", fake_slack.event_callback(mention))
-        await fake_slack.send_envelope(
-            "events_api", fake_slack.event_callback(fake_slack.direct_message("Nadella?"))
-        )
+        await fake_slack.send_envelope("events_api", fake_slack.event_callback(fake_slack.direct_message("Nadella?")))
 
         [response] = await fake_slack.wait_for_delivered("response_url")
         posts = await fake_slack.wait_for_delivered("chat.postMessage", 2)
@@ -120,9 +118,7 @@ async def test_citebot_slack_http_serves_signed_requests(fake_slack: FakeSlack, 
         assert await asyncio.wait_for(process.wait(), START_SECONDS) == 0
 
 
-async def test_citebot_slack_with_a_refused_token_exits_2_with_one_line(
-    fake_slack: FakeSlack, tmp_path: Path
-) -> None:
+async def test_citebot_slack_with_a_refused_token_exits_2_with_one_line(fake_slack: FakeSlack, tmp_path: Path) -> None:
     async with citebot(tmp_path, fake_slack, "slack", bot_token="xoxb-revoked") as process:
         assert await asyncio.wait_for(process.wait(), START_SECONDS) == 2
         assert process.stderr is not None

@@ -14,9 +14,7 @@ NADELLA_QUESTION = "what did Nadella say?"
 JEVONS_QUOTE = 'Microsoft CEO Nadella quoted the "Jevons Paradox" on social media'
 
 
-async def test_slash_command_is_acknowledged_then_answered(
-    fake_slack: FakeSlack, http_bot: BotFactory
-) -> None:
+async def test_slash_command_is_acknowledged_then_answered(fake_slack: FakeSlack, http_bot: BotFactory) -> None:
     """A signed, form-encoded /ask gets an empty 200 at once, then one response with the quote."""
     url = await http_bot()
     payload = fake_slack.slash_command(NADELLA_QUESTION)
@@ -29,9 +27,7 @@ async def test_slash_command_is_acknowledged_then_answered(
     assert JEVONS_QUOTE in reply.text
 
 
-async def test_empty_slash_command_gets_usage_help_in_the_ack(
-    fake_slack: FakeSlack, http_bot: BotFactory
-) -> None:
+async def test_empty_slash_command_gets_usage_help_in_the_ack(fake_slack: FakeSlack, http_bot: BotFactory) -> None:
     """In HTTP mode the ack carrying the help is the HTTP response itself (JSON, ephemeral)."""
     url = await http_bot()
     status, content_type, body = await fake_slack.post_to_bot(url, fake_slack.slash_command(""), form=True)
@@ -68,9 +64,7 @@ async def test_url_verification_gets_its_challenge_back(fake_slack: FakeSlack, h
     assert challenge["challenge"] in body
 
 
-async def test_event_resent_with_retry_header_is_answered_once(
-    fake_slack: FakeSlack, http_bot: BotFactory
-) -> None:
+async def test_event_resent_with_retry_header_is_answered_once(fake_slack: FakeSlack, http_bot: BotFactory) -> None:
     """A retry (same event_id, X-Slack-Retry-Num: 1) gets 200 so Slack stops, and no second answer."""
     url = await http_bot()
     callback = fake_slack.event_callback(fake_slack.mention(NADELLA_QUESTION))

@@ -76,9 +76,7 @@ def test_edits_are_keyed_by_event_only() -> None:
 
 
 def test_slash_command_key_is_its_trigger_id() -> None:
-    assert request_keys({"command": "/ask", "trigger_id": "1.2.abc", "response_url": "u"}) == [
-        "command:1.2.abc"
-    ]
+    assert request_keys({"command": "/ask", "trigger_id": "1.2.abc", "response_url": "u"}) == ["command:1.2.abc"]
     assert request_keys({"command": "/ask", "response_url": "https://hooks/1"}) == ["command:https://hooks/1"]
 
 

@@ -103,27 +103,20 @@ def test_source_links_only_to_web_addresses() -> None:
     plain = render_answer(answered(make_quote(JEVONS, url="javascript:alert(1)")))
     sneaky = render_answer(answered(make_quote(JEVONS, url="https://example.com/|<!here>")))
 
-    assert linked["blocks"][2]["elements"][0]["text"].startswith(
-        "1. <https://example.com/a?b=1&amp;c=2|The ultimate"
-    )
+    assert linked["blocks"][2]["elements"][0]["text"].startswith("1. <https://example.com/a?b=1&amp;c=2|The ultimate")
     assert "<" not in plain["blocks"][2]["elements"][0]["text"]
     assert "<" not in sneaky["blocks"][2]["elements"][0]["text"]
 
 
 def test_markup_characters_from_documents_and_questions_are_escaped() -> None:
     """`<!here>`, `<@U…>`, links and `&` in a quote, title or question cannot become markup."""
-    quote = make_quote(
-        "Ping <!here> & <@U0BOSS> via <https://x.test|link> > done", title="A <!channel> title"
-    )
+    quote = make_quote("Ping <!here> & <@U0BOSS> via <https://x.test|link> > done", title="A <!channel> title")
     message = render_answer(answered(quote, question="<!everyone> & R&D?"))
 
     for text in all_texts(dict(message)):
         assert "<!" not in text and "<@" not in text and "<http" not in text
         assert not ENTITY_OR_AMPERSAND.search(text)
-    assert (
-        "Ping &lt;!here&gt; &amp; &lt;@U0BOSS&gt; via &lt;https://x.test|link&gt; &gt; done"
-        in message["text"]
-    )
+    assert "Ping &lt;!here&gt; &amp; &lt;@U0BOSS&gt; via &lt;https://x.test|link&gt; &gt; done" in message["text"]
 
 
 def test_every_text_object_is_verbatim() -> None:
@@ -189,9 +182,7 @@ def test_huge_answer_keeps_fallback_text_within_slack_limit() -> None:
 
 def test_abstention_is_a_short_reply_with_the_note() -> None:
     """Not answered: the note, escaped, and the question it refers to; no quotes."""
-    answer = Answer(
-        question="who won the <cup>?", answered=False, note="I couldn't find this in the documents."
-    )
+    answer = Answer(question="who won the <cup>?", answered=False, note="I couldn't find this in the documents.")
     message = render_answer(answer)
 
     assert message["text"] == "I couldn't find this in the documents."
@@ -226,9 +217,7 @@ def quotes(draw: st.DrawFn) -> Quote:
 
 
 @given(st.lists(quotes(), min_size=1, max_size=25), st.text(max_size=2000))
-def test_any_answer_fits_slack_and_contains_no_markup_from_content(
-    quote_list: list[Quote], question: str
-) -> None:
+def test_any_answer_fits_slack_and_contains_no_markup_from_content(quote_list: list[Quote], question: str) -> None:
     """For any quotes and question: within every limit, and no `<` or `>` except our quote markers."""
     message = render_answer(answered(*quote_list, question=question or "?"))
 

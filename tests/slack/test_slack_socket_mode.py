@@ -60,9 +60,7 @@ async def test_slash_command_is_acknowledged_then_answered_in_the_channel(
     assert fake_slack.delivered("chat.postMessage") == []
 
 
-async def test_slash_command_answer_is_ephemeral_when_configured(
-    fake_slack: FakeSlack, socket_bot: BotFactory
-) -> None:
+async def test_slash_command_answer_is_ephemeral_when_configured(fake_slack: FakeSlack, socket_bot: BotFactory) -> None:
     """visibility = "ephemeral" makes the response visible to the asker only."""
     await socket_bot(visibility="ephemeral")
     await fake_slack.send_envelope("slash_commands", fake_slack.slash_command(NADELLA_QUESTION))
@@ -72,9 +70,7 @@ async def test_slash_command_answer_is_ephemeral_when_configured(
     assert JEVONS_QUOTE in reply.text
 
 
-async def test_configured_command_name_is_the_one_answered(
-    fake_slack: FakeSlack, socket_bot: BotFactory
-) -> None:
+async def test_configured_command_name_is_the_one_answered(fake_slack: FakeSlack, socket_bot: BotFactory) -> None:
     """The command name comes from [slack] command."""
     await socket_bot(command="/cite")
     payload = fake_slack.slash_command(NADELLA_QUESTION, command="/cite")
@@ -84,9 +80,7 @@ async def test_configured_command_name_is_the_one_answered(
     assert JEVONS_QUOTE in reply.text
 
 
-async def test_empty_slash_command_gets_ephemeral_usage_help(
-    fake_slack: FakeSlack, socket_bot: BotFactory
-) -> None:
+async def test_empty_slash_command_gets_ephemeral_usage_help(fake_slack: FakeSlack, socket_bot: BotFactory) -> None:
     """An empty /ask is answered in the ack itself, privately, with how to ask; nothing else is sent."""
     await socket_bot()
     envelope = await fake_slack.send_envelope("slash_commands", fake_slack.slash_command("   "))
@@ -206,9 +200,7 @@ async def test_resent_event_is_answered_once(fake_slack: FakeSlack, socket_bot: 
     assert len(answers) == 2
 
 
-async def test_redelivered_slash_command_is_answered_once(
-    fake_slack: FakeSlack, socket_bot: BotFactory
-) -> None:
+async def test_redelivered_slash_command_is_answered_once(fake_slack: FakeSlack, socket_bot: BotFactory) -> None:
     """The same slash command (same trigger_id) delivered twice gets one response."""
     await socket_bot()
     payload = fake_slack.slash_command(NADELLA_QUESTION)
@@ -239,9 +231,7 @@ async def test_message_delivered_as_mention_and_as_dm_is_answered_once(
     assert len(fake_slack.delivered("chat.postMessage")) == 2
 
 
-async def test_rate_limited_post_is_retried_after_retry_after(
-    fake_slack: FakeSlack, socket_bot: BotFactory
-) -> None:
+async def test_rate_limited_post_is_retried_after_retry_after(fake_slack: FakeSlack, socket_bot: BotFactory) -> None:
     """A 429 with Retry-After on chat.postMessage is waited out and the same message posted again."""
     await socket_bot()
     fake_slack.reply_next("chat.postMessage", status=429, retry_after=1)
@@ -289,9 +279,7 @@ async def test_refused_post_is_explained_privately_and_the_bot_keeps_serving(
     assert JEVONS_QUOTE in reply.text
 
 
-async def test_empty_mention_gets_usage_help_in_its_thread(
-    fake_slack: FakeSlack, socket_bot: BotFactory
-) -> None:
+async def test_empty_mention_gets_usage_help_in_its_thread(fake_slack: FakeSlack, socket_bot: BotFactory) -> None:
     """Mentioning the bot with no question explains how to ask."""
     await socket_bot()
     mention = fake_slack.mention("")
@@ -302,9 +290,7 @@ async def test_empty_mention_gets_usage_help_in_its_thread(
     assert "/ask your question" in reply.text
 
 
-async def test_direct_message_without_channel_type_is_still_a_dm(
-    fake_slack: FakeSlack, socket_bot: BotFactory
-) -> None:
+async def test_direct_message_without_channel_type_is_still_a_dm(fake_slack: FakeSlack, socket_bot: BotFactory) -> None:
     """DM channel ids start with D; a sender that leaves out channel_type still gets an answer."""
     await socket_bot()
     dm = fake_slack.direct_message(NADELLA_QUESTION)
