@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -32,6 +33,7 @@ import scipy.sparse
 _ENGINE_FORMAT = 2
 _BUILD_CHUNK_PASSAGES = 16_384
 _TERM_CACHE_SIZE = 65_536
+_SELECTION_BLOCK = 1 << 15
 _ARRAY_NAMES = (
     "vocab_blob",
     "vocab_offsets",
@@ -80,6 +82,8 @@ class Bm25Engine:
         self.vocabulary_size = len(self._idf)
         self._vocab_bytes = self._vocab_blob.tobytes()  # the only copy: a few MB even for millions of terms
         self._term_id = functools.lru_cache(maxsize=_TERM_CACHE_SIZE)(self._find_term)
+        self._longest_postings = int(np.diff(self._indptr).max(initial=0)) if len(self._indptr) else 0
+        self._thread_local = threading.local()
 
     # ---------------------------------------------------------------- building
 
@@ -170,26 +174,34 @@ class Bm25Engine:
     def scores(self, query: Sequence[str]) -> FloatArray:
         """A float64 score per passage, equal to BM25Okapi.get_scores(query); repeated tokens count twice."""
         scores = np.zeros(self.passage_count, dtype=np.float64)
-        for term in self._term_ids(query):
-            start, end = self._indptr[term], self._indptr[term + 1]
-            weights = self._code_weights.take(self._codes[start:end])
-            weights *= self._idf[term]  # idf * tf-part, the product rank-bm25 forms
-            np.add.at(scores, self._passages[start:end], weights)  # numpy 2's add.at: the fastest scatter-add
+        self._add_scores(query, scores, self._scratch().weights)
         return scores
 
     def top_k(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
         """The k best (passage id, score), best first; only scores > 0; equal scores by lower passage id."""
         if k <= 0:
             return []
-        scores = self.scores(query)
-        candidates = np.flatnonzero(scores > 0)
-        if len(candidates) > k:
-            candidate_scores = scores[candidates]
-            kth_best = np.partition(candidate_scores, len(candidates) - k)[len(candidates) - k]
-            candidates = candidates[candidate_scores >= kth_best]  # keeps every tie at the boundary
-        candidate_scores = scores[candidates]
-        best = np.lexsort((candidates, -candidate_scores))[:k]
-        return [(int(candidates[i]), float(candidate_scores[i])) for i in best]
+        scratch = self._scratch()
+        scratch.scores.fill(0.0)
+        self._add_scores(query, scratch.scores, scratch.weights)
+        return _best(scratch.scores, k)
+
+    def _add_scores(self, query: Sequence[str], scores: FloatArray, weights: FloatArray) -> None:
+        """Add each known token's postings, in question order (rank-bm25's order of additions)."""
+        for term in self._term_ids(query):
+            start, end = int(self._indptr[term]), int(self._indptr[term + 1])
+            term_weights = weights[: end - start]
+            np.take(self._code_weights, self._codes[start:end], out=term_weights, mode="clip")  # "clip": unbuffered
+            term_weights *= self._idf[term]  # idf * tf-part, the product rank-bm25 forms
+            np.add.at(scores, self._passages[start:end], term_weights)  # numpy 2's add.at: a fast scatter-add
+
+    def _scratch(self) -> _Scratch:
+        """Per-thread buffers: fresh passage-sized arrays every question would cost page faults, not just time."""
+        scratch: _Scratch | None = getattr(self._thread_local, "scratch", None)
+        if scratch is None:
+            scratch = _Scratch(self.passage_count, self._longest_postings)
+            self._thread_local.scratch = scratch
+        return scratch
 
     def _term_ids(self, query: Sequence[str]) -> list[int]:
         return [term for term in map(self._term_id, query) if term >= 0]
@@ -278,6 +290,40 @@ class Bm25Engine:
         broken = [name for name, ok in checks.items() if not ok]
         if broken:
             raise ValueError(f"BM25 arrays inconsistent: {', '.join(broken)}")
+
+
+class _Scratch:
+    """One thread's reusable score vector and weight buffer."""
+
+    __slots__ = ("scores", "weights")
+
+    def __init__(self, passages: int, longest_postings: int) -> None:
+        self.scores: FloatArray = np.zeros(passages, dtype=np.float64)
+        self.weights: FloatArray = np.empty(longest_postings, dtype=np.float64)
+
+
+def _best(scores: FloatArray, k: int) -> list[tuple[int, float]]:
+    """Top k of the positive scores, best first, ties to the lower id.
+
+    Block by block with a rising floor (the k-th best so far), so the temporaries stay small however many
+    passages there are: big short-lived arrays would be handed back to the OS and page-fault on every question.
+    """
+    ids = np.zeros(0, dtype=np.int64)
+    values = np.zeros(0, dtype=np.float64)
+    floor = 0.0
+    for start in range(0, len(scores), _SELECTION_BLOCK):
+        block = scores[start : start + _SELECTION_BLOCK]
+        hits = np.flatnonzero(block >= floor if floor > 0 else block > 0)
+        if not len(hits):
+            continue
+        ids = np.concatenate((ids, hits + start))
+        values = np.concatenate((values, block[hits]))
+        if len(values) >= k:
+            floor = float(np.partition(values, len(values) - k)[len(values) - k])
+            keep = values >= floor  # every tie at the floor stays: the lower id must win
+            ids, values = ids[keep], values[keep]
+    best = np.lexsort((ids, -values))[:k]
+    return [(int(ids[i]), float(values[i])) for i in best]
 
 
 def _add_chunk(

@@ -1,8 +1,7 @@
 """From ranked passages to an answer: the best sentences of each, merged, highlighted, or an honest abstention.
 
-Abstention rule: every distinct question term carries an IDF weight, `log(1 + (N - n + 0.5) / (n + 0.5))`, which
-is largest for terms the corpus never uses. A quote *covers* the share of the question's weight whose terms it
-holds, counting terms of its best sentence fully and terms only in neighbouring sentences at half (terms found
+Abstention rule: a quote *covers* the share of the question's weight (see `question.py`) whose concepts it
+holds, counting those of its best sentence fully and those only in neighbouring sentences at half (terms found
 together are better evidence than terms scattered around). If no candidate quote covers at least
 `min_coverage`, the documents do not answer the question: "What is the capital of France?" matches "capital" but
 not "France", the heavier term, and gets no answer.
@@ -10,22 +9,23 @@ not "France", the heavier term, and gets no answer.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass
 
-from retrieval.analysis import Term, analyze, analyze_spans
+from retrieval.analysis import analyze, analyze_spans
 from retrieval.answers import Answer, Highlight, Quote
 from retrieval.corpus_index import CorpusIndex
+from retrieval.question import Question, parse_question
 from retrieval.settings import RetrievalSettings
 
 CANDIDATES_PER_QUOTE = 4
 MIN_CANDIDATES = 12
 SMALL_CORPUS_PASSAGES = 32
-UNKNOWN_COMMON_WORD_FACTOR = 0.5
 MAX_QUOTE_SENTENCES = 3
 SHORT_SENTENCE_CHARS = 60
+CONTEXT_CHARS = 160
+SHORTEST_QUOTE_LENGTH_SHARE = 0.5  # a fragment is not scored as if it were all signal
 SCATTERED_TERM_FACTOR = 0.5
 RELATIVE_SCORE_FLOOR = 0.3
 
@@ -34,8 +34,6 @@ NO_TERMS_NOTE = "That question has no words to search for. Name a person, compan
 ABSTAIN_NOTE = (
     "I couldn't find this in the documents. Try rephrasing with the names, numbers or terms the documents would use."
 )
-# "How long", "how often": the second word asks for the kind of answer, it is not a topic to search for.
-_QUESTION_FRAME = re.compile(r"\bhow\s+(?:long|far|old|often|soon|big|large|high|much|many)\b", re.IGNORECASE)
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")  # a paragraph break: a quote keeps to one paragraph
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
@@ -64,30 +62,28 @@ def compose_answer(index: CorpusIndex, question: str, settings: RetrievalSetting
             f"{settings.max_question_chars:,} characters."
         )
         return Answer(question=question[: settings.max_question_chars], answered=False, note=note)
-    spans = analyze_spans(_QUESTION_FRAME.sub(lambda m: " " * len(m.group()), question))
-    terms = [span.term for span in spans]
-    weights = _term_weights(index, spans, question)
-    if not weights:
+    asked = parse_question(question, index.engine, index.aliases)
+    if not asked.concepts:
         return Answer(question=question, answered=False, note=NO_TERMS_NOTE)
 
     candidates: list[_Candidate] = []
-    for passage in _candidate_passages(index, terms, top_k):
+    for passage in _candidate_passages(index, asked.search_terms, top_k):
         doc = index.passage_document(passage)
         text = index.document_text(doc)
         sentences = index.passage_sentences(passage)
-        matched = [set(analyze(text[start:end])) & weights.keys() for start, end in sentences]
-        start, end, coverage = _best_span(text, sentences, matched, weights, settings.max_quote_chars)
+        matched = [asked.hits(set(analyze(text[start:end]))) for start, end in sentences]
+        start, end, coverage = _best_span(text, sentences, matched, asked, settings.max_quote_chars)
         if coverage < settings.min_coverage:
             continue
-        score = _quote_score(index, text[start:end], terms, weights, settings) * coverage
-        candidates.append(_Candidate(doc, start, end, score))
+        score = _quote_score(index, text[start:end], asked, settings) * coverage
+        candidates.append(_Candidate(doc, start, _with_context(text, sentences, start, end), score))
 
     quotes = _merge_overlapping(candidates, index, settings.max_quote_chars)
     if not quotes:
         return Answer(question=question, answered=False, note=ABSTAIN_NOTE)
     best = quotes[0].score
     kept = [q for q in quotes if q.score >= RELATIVE_SCORE_FLOOR * best][:top_k]
-    return Answer(question=question, answered=True, quotes=[_quote(index, c, weights) for c in kept])
+    return Answer(question=question, answered=True, quotes=[_quote(index, c, asked) for c in kept])
 
 
 def _candidate_passages(index: CorpusIndex, terms: list[str], top_k: int) -> list[int]:
@@ -101,41 +97,14 @@ def _candidate_passages(index: CorpusIndex, terms: list[str], top_k: int) -> lis
     return [passage for passage, _ in index.engine.top_k(terms, max(top_k * CANDIDATES_PER_QUOTE, MIN_CANDIDATES))]
 
 
-def _quote_score(
-    index: CorpusIndex, quote: str, terms: list[str], weights: dict[str, float], settings: RetrievalSettings
-) -> float:
+def _quote_score(index: CorpusIndex, quote: str, asked: Question, settings: RetrievalSettings) -> float:
     """BM25 of the quote itself, to rank what the reader will see. It uses the always-positive IDF of the
-    abstention weights, so a term in most passages still counts a little instead of nothing or less."""
+    question's weights, so a term in most passages still counts a little instead of nothing or less."""
     counts = Counter(analyze(quote))
-    length = sum(counts.values())
+    length = max(sum(counts.values()), SHORTEST_QUOTE_LENGTH_SHARE * index.engine.average_length)
     norm = settings.k1 * (1 - settings.b + settings.b * length / (index.engine.average_length or 1.0))
-    return sum(weights[t] * counts[t] * (settings.k1 + 1) / (counts[t] + norm) for t in terms if counts[t])
-
-
-def _term_weights(index: CorpusIndex, spans: list[Term], question: str) -> dict[str, float]:
-    """Each distinct question term's IDF weight; a term the corpus never uses weighs most when it names
-    something (a capitalised word inside the question, an acronym: "France", "FIFA"), which no document can
-    match, and half as much when it is a common word ("message", "loser"), which a document may say otherwise."""
-    passages = index.engine.passage_count
-    weights: dict[str, float] = {}
-    for span in spans:
-        if span.term in weights:
-            continue
-        df = index.engine.document_frequency(span.term)
-        weight = math.log(1 + (passages - df + 0.5) / (df + 0.5))
-        if df == 0 and not _names_something(question, span):
-            weight *= UNKNOWN_COMMON_WORD_FACTOR
-        weights[span.term] = weight
-    return weights
-
-
-def _names_something(question: str, span: Term) -> bool:
-    token = question[span.start : span.end]
-    first_word = not question[: span.start].strip(" \"'“‘(")
-    return (
-        any(ch.isdigit() for ch in token)
-        or any(ch.isupper() for ch in token[1:])
-        or (token[:1].isupper() and not first_word)
+    return sum(
+        asked.concepts[key].weight * n * (settings.k1 + 1) / (n + norm) for key, n in asked.occurrences(counts).items()
     )
 
 
@@ -143,7 +112,7 @@ def _best_span(
     text: str,
     sentences: list[tuple[int, int]],
     matched: list[set[str]],
-    weights: dict[str, float],
+    asked: Question,
     max_chars: int,
 ) -> tuple[int, int, float]:
     """The shortest run of at most three sentences that carries the most question weight, and that weight.
@@ -151,7 +120,7 @@ def _best_span(
     Terms found together in one sentence are stronger evidence than terms scattered over neighbours, so a
     run's weight counts its best sentence fully and what the other sentences add at half.
     """
-    total = sum(weights.values())
+    total = asked.total_weight
     headings = [_is_heading(text[start:end]) for start, end in sentences]
     best: tuple[float, int, int, int] | None = None  # (weight, -length, first, last)
     for first in range(len(sentences)):
@@ -169,8 +138,8 @@ def _best_span(
             ):
                 break
             covered |= matched[last]
-            best_sentence = max(best_sentence, sum(weights[t] for t in matched[last]))
-            union = sum(weights[t] for t in covered)
+            best_sentence = max(best_sentence, asked.weight(matched[last]))
+            union = asked.weight(covered)
             option = ((best_sentence + SCATTERED_TERM_FACTOR * (union - best_sentence)) / total, -length, first, last)
             if best is None or option[:2] > best[:2]:
                 best = option
@@ -178,18 +147,25 @@ def _best_span(
         coverage, first, last = 0.0, 0, 0
     else:
         coverage, _, first, last = best
-    # A lone heading or short question sentence reads better with the sentence that answers it.
-    if (
-        first == last
-        and last + 1 < len(sentences)
-        and sentences[first][1] - sentences[first][0] < SHORT_SENTENCE_CHARS
-        and sentences[last + 1][1] - sentences[first][0] <= max_chars
-    ):
-        last += 1
     start, end = sentences[first][0], sentences[last][1]
     if end - start > max_chars:
-        start, end = _trim(text, start, end, weights, max_chars)
+        start, end = _trim(text, start, end, asked.highlight_terms, max_chars)
     return start, end, coverage
+
+
+def _with_context(text: str, sentences: list[tuple[int, int]], start: int, end: int) -> int:
+    """Where a short quote should end: with the sentences after it in its paragraph (a heading with what it
+    heads, a claim with its explanation), up to about CONTEXT_CHARS. Ranking uses the matched core only."""
+    for following_start, following_end in sentences:
+        if following_start < end:
+            continue
+        if end - start >= CONTEXT_CHARS or following_end - start > CONTEXT_CHARS * 2:
+            break
+        gap = text[end:following_start]
+        if ("\n" in gap and not (text[end - 1] == ":" or _is_heading(text[start:end]))) or _BLANK_LINE.search(gap):
+            break  # a new paragraph, unless this one introduces it ("...calls:" / a heading)
+        end = following_end
+    return end
 
 
 def _is_heading(sentence: str) -> bool:
@@ -197,9 +173,9 @@ def _is_heading(sentence: str) -> bool:
     return len(sentence) < SHORT_SENTENCE_CHARS and not _SENTENCE_END.search(sentence)
 
 
-def _trim(text: str, start: int, end: int, weights: dict[str, float], max_chars: int) -> tuple[int, int]:
+def _trim(text: str, start: int, end: int, wanted: set[str], max_chars: int) -> tuple[int, int]:
     """A long sentence cut to a window of whole words around its first matched term."""
-    hits = [t.start for t in analyze_spans(text[start:end]) if t.term in weights]
+    hits = [t.start for t in analyze_spans(text[start:end]) if t.term in wanted]
     focus = start + (hits[0] if hits else 0)
     window_start = max(start, focus - max_chars // 4)
     window_end = min(end, window_start + max_chars)
@@ -235,11 +211,12 @@ def _merge_overlapping(candidates: list[_Candidate], index: CorpusIndex, max_cha
     return merged
 
 
-def _quote(index: CorpusIndex, candidate: _Candidate, weights: dict[str, float]) -> Quote:
+def _quote(index: CorpusIndex, candidate: _Candidate, asked: Question) -> Quote:
     text = index.document_text(candidate.doc)
     quote_text = text[candidate.start : candidate.end]
     info = index.documents[candidate.doc]
-    highlights = [Highlight(start=t.start, end=t.end) for t in analyze_spans(quote_text) if t.term in weights]
+    wanted = asked.highlight_terms
+    highlights = [Highlight(start=t.start, end=t.end) for t in analyze_spans(quote_text) if t.term in wanted]
     return Quote(
         text=quote_text,
         source=info.source,

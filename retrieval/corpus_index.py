@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.abbreviations import Aliases, find_aliases
 from retrieval.analysis import ANALYZER_VERSION, analyze
 from retrieval.bm25 import Bm25Engine
 from retrieval.boilerplate import BoilerplateFilter
@@ -42,7 +43,7 @@ from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
 
-INDEX_SCHEMA = 1
+INDEX_SCHEMA = 2
 IntArray = npt.NDArray[np.int64]
 
 
@@ -87,8 +88,10 @@ class CorpusIndex:
         skipped: list[SkippedFile],
         arrays: dict[str, np.ndarray],
         engine: Bm25Engine,
+        aliases: Aliases,
     ) -> None:
         self.documents = documents
+        self.aliases = aliases
         self.skipped = skipped
         self.engine = engine
         self._arrays = arrays
@@ -166,7 +169,7 @@ class CorpusIndex:
             "passage_stop": np.asarray(passage_stop, dtype=np.int64),
         }
         infos = [DocumentInfo(d.source, d.title, d.url, d.date, d.author) for d in documents]
-        return cls(infos, skipped, arrays, engine)
+        return cls(infos, skipped, arrays, engine, find_aliases(doc.text for doc in documents))
 
     # ------------------------------------------------------------------ persistence
 
@@ -179,6 +182,7 @@ class CorpusIndex:
             "files": [asdict(f) for f in files],
             "documents": [asdict(d) for d in self.documents],
             "skipped": [asdict(s) for s in self.skipped],
+            "aliases": self.aliases,
             "engine": engine_meta,
         }
         arrays = {**self._arrays, **{f"engine.{name}": array for name, array in engine_arrays.items()}}
@@ -197,9 +201,10 @@ class CorpusIndex:
             documents = [DocumentInfo(**d) for d in header["documents"]]
             skipped = [SkippedFile(**s) for s in header["skipped"]]
             own = {k: v for k, v in arrays.items() if not k.startswith("engine.")}
-            index = cls(documents, skipped, own, engine)
+            aliases = {str(k): [str(t) for t in v] for k, v in header["aliases"].items()}
+            index = cls(documents, skipped, own, engine, aliases)
             index._check_consistency()
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise IndexFileError(f"inconsistent index: {error}") from None
         return index
 

@@ -1,0 +1,119 @@
+"""A question as the composer sees it: weighted concepts, each matched by any one of its forms.
+
+A concept is a question term, or an abbreviation the documents define together with its long form: "capex"
+is matched by "capex" and by "capital expenditures". Each concept weighs its IDF,
+`log(1 + (N - n + 0.5) / (n + 0.5))`, largest for terms the corpus never uses.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from retrieval.abbreviations import Aliases
+from retrieval.analysis import Term, analyze_spans
+from retrieval.bm25 import Bm25Engine
+
+UNKNOWN_COMMON_WORD_FACTOR = 0.5
+
+# "How long", "how often": the second word asks for the kind of answer, it is not a topic to search for.
+_QUESTION_FRAME = re.compile(r"\bhow\s+(?:long|far|old|often|soon|big|large|high|much|many)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Concept:
+    forms: tuple[tuple[str, ...], ...]  # matched when all terms of any one form are present
+    weight: float
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    search_terms: list[str]  # for BM25: the question's terms, then the other forms of its abbreviations
+    concepts: dict[str, Concept]
+
+    @property
+    def total_weight(self) -> float:
+        return sum(concept.weight for concept in self.concepts.values())
+
+    def hits(self, terms: set[str]) -> set[str]:
+        """The concepts that a text with these terms matches."""
+        return {
+            key
+            for key, concept in self.concepts.items()
+            if any(all(t in terms for t in form) for form in concept.forms)
+        }
+
+    def weight(self, keys: Iterable[str]) -> float:
+        return sum(self.concepts[key].weight for key in keys)
+
+    def occurrences(self, counts: Counter[str]) -> dict[str, int]:
+        """How often each concept occurs in a text with these term counts (a long form counts once per use)."""
+        found = {
+            key: sum(min(counts[t] for t in form) for form in concept.forms) for key, concept in self.concepts.items()
+        }
+        return {key: n for key, n in found.items() if n}
+
+    @property
+    def highlight_terms(self) -> set[str]:
+        return {t for concept in self.concepts.values() for form in concept.forms for t in form}
+
+
+def parse_question(text: str, engine: Bm25Engine, aliases: Aliases) -> Question:
+    spans = analyze_spans(_QUESTION_FRAME.sub(lambda m: " " * len(m.group()), text))
+    forms = _concept_forms([span.term for span in spans], aliases)
+    names = {span.term for span in spans if _names_something(text, span)}
+    concepts = {
+        key: Concept(tuple(alternatives), _weight(engine, key, alternatives, names))
+        for key, alternatives in forms.items()
+    }
+    extra = [t for alternatives in forms.values() for form in alternatives[1:] for t in form]
+    return Question(text, [span.term for span in spans] + extra, concepts)
+
+
+def _concept_forms(terms: list[str], aliases: Aliases) -> dict[str, list[tuple[str, ...]]]:
+    """Each concept's forms, the question's own first. A long form written out in the question becomes its
+    abbreviation's concept, so "capital expenditure" also finds "capex"."""
+    long_forms = {tuple(long): short for short, long in aliases.items()}
+    forms: dict[str, list[tuple[str, ...]]] = {}
+    i = 0
+    while i < len(terms):
+        for long, short in long_forms.items():
+            if tuple(terms[i : i + len(long)]) == long:
+                forms.setdefault(short, [long, (short,)])
+                i += len(long)
+                break
+        else:
+            term = terms[i]
+            alternatives: list[tuple[str, ...]] = [(term,)]
+            if term in aliases:
+                alternatives.append(tuple(aliases[term]))
+            forms.setdefault(term, alternatives)
+            i += 1
+    return forms
+
+
+def _weight(engine: Bm25Engine, key: str, forms: list[tuple[str, ...]], names: set[str]) -> float:
+    """IDF by the commonest form. An unknown term weighs most when it names something ("France", "FIFA"),
+    which no document can match, and half as much when it is a common word ("message", "loser"), which a
+    document may say otherwise."""
+    passages = engine.passage_count
+    df = max(min(engine.document_frequency(t) for t in form) for form in forms)
+    weight = math.log(1 + (passages - df + 0.5) / (df + 0.5))
+    if df == 0 and key not in names:
+        weight *= UNKNOWN_COMMON_WORD_FACTOR
+    return weight
+
+
+def _names_something(question: str, span: Term) -> bool:
+    """A capitalised word inside the question, an acronym or a word with digits: a name, not a paraphrase."""
+    token = question[span.start : span.end]
+    first_word = not question[: span.start].strip(" \"'“‘(")
+    return (
+        any(ch.isdigit() for ch in token)
+        or any(ch.isupper() for ch in token[1:])
+        or (token[:1].isupper() and not first_word)
+    )
