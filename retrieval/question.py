@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from retrieval.abbreviations import Aliases
-from retrieval.analysis import Term, analyze_spans
+from retrieval.analysis import STOPWORDS, Term, analyze, analyze_spans
 from retrieval.bm25 import Bm25Engine
 
 UNKNOWN_COMMON_WORD_FACTOR = 0.5
+MIN_COMPOUND_CHARS = 6
 
 # "How long", "how often": the second word asks for the kind of answer, it is not a topic to search for.
 _QUESTION_FRAME = re.compile(r"\bhow\s+(?:long|far|old|often|soon|big|large|high|much|many)\b", re.IGNORECASE)
@@ -64,7 +65,7 @@ class Question:
 
 def parse_question(text: str, engine: Bm25Engine, aliases: Aliases) -> Question:
     spans = analyze_spans(_QUESTION_FRAME.sub(lambda m: " " * len(m.group()), text))
-    forms = _concept_forms([span.term for span in spans], aliases)
+    forms = _concept_forms([span.term for span in spans], aliases, engine)
     names = {span.term for span in spans if _names_something(text, span)}
     concepts = {
         key: Concept(tuple(alternatives), _weight(engine, key, alternatives, names))
@@ -74,9 +75,10 @@ def parse_question(text: str, engine: Bm25Engine, aliases: Aliases) -> Question:
     return Question(text, [span.term for span in spans] + extra, concepts)
 
 
-def _concept_forms(terms: list[str], aliases: Aliases) -> dict[str, list[tuple[str, ...]]]:
+def _concept_forms(terms: list[str], aliases: Aliases, engine: Bm25Engine) -> dict[str, list[tuple[str, ...]]]:
     """Each concept's forms, the question's own first. A long form written out in the question becomes its
-    abbreviation's concept, so "capital expenditure" also finds "capex"."""
+    abbreviation's concept, so "capital expenditure" also finds "capex"; a closed compound the corpus never
+    uses is also matched by its parts ("selloff" by "sell-off")."""
     long_forms = {tuple(long): short for short, long in aliases.items()}
     forms: dict[str, list[tuple[str, ...]]] = {}
     i = 0
@@ -91,9 +93,27 @@ def _concept_forms(terms: list[str], aliases: Aliases) -> dict[str, list[tuple[s
             alternatives: list[tuple[str, ...]] = [(term,)]
             if term in aliases:
                 alternatives.append(tuple(aliases[term]))
+            parts = _compound_parts(term, engine)
+            if parts:
+                alternatives.append(parts)
             forms.setdefault(term, alternatives)
             i += 1
     return forms
+
+
+def _compound_parts(term: str, engine: Bm25Engine) -> tuple[str, ...] | None:
+    """The known terms of an unknown closed compound ("selloff" -> "sell" + "off"), if it splits into words
+    the corpus uses or stopwords, at least one of them a term."""
+    if len(term) < MIN_COMPOUND_CHARS or not term.isalpha() or engine.document_frequency(term):
+        return None
+    for cut in range(3, len(term) - 2):
+        left, right = analyze(term[:cut]), analyze(term[cut:])
+        halves = [(term[:cut], left), (term[cut:], right)]
+        if all(terms or word in STOPWORDS for word, terms in halves) and (left or right):
+            found = tuple(t for t in left + right)
+            if all(engine.document_frequency(t) for t in found):
+                return found
+    return None
 
 
 def _weight(engine: Bm25Engine, key: str, forms: list[tuple[str, ...]], names: set[str]) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -113,6 +114,21 @@ class TestTopK:
         assert [passage for passage, _ in top] == [1, 3]
         assert top[0][1] == top[1][1] > 0
 
+    def test_ties_and_winners_far_apart_in_a_large_corpus(self) -> None:
+        """Selection works block by block; ties and late winners must survive the block boundaries."""
+        corpus = [["x", "pad"] if i % 7 == 0 else ["y", "pad"] for i in range(70_000)]
+        corpus[69_993] = ["x", "x"]
+        engine = Bm25Engine.build(corpus, **PARAMETERS)
+        assert [passage for passage, _ in engine.top_k(["x"], 4)] == [69_993, 0, 7, 14]
+
+    def test_threads_asking_at_once_get_the_same_answers(self) -> None:
+        corpus = zipfian_corpus(3000, 3000, seed=15)
+        engine = Bm25Engine.build(corpus, **PARAMETERS)
+        questions = questions_from(corpus, seed=16, count=200)
+        expected = [engine.top_k(question, 10) for question in questions]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            assert list(pool.map(lambda question: engine.top_k(question, 10), questions)) == expected
+
     def test_only_passages_with_a_positive_score(self) -> None:
         corpus = [["apple"], ["pear"], ["plum"], ["fig"]]
         engine = Bm25Engine.build(corpus, **PARAMETERS)
@@ -139,6 +155,11 @@ class TestShape:
     def test_counts_passages_and_vocabulary(self) -> None:
         engine = Bm25Engine.build([["a", "b", "a"], [], ["c"]], **PARAMETERS)
         assert (engine.passage_count, engine.vocabulary_size) == (3, 3)
+        assert engine.average_length == pytest.approx(4 / 3)
+
+    def test_document_frequency_counts_passages_not_occurrences(self) -> None:
+        engine = Bm25Engine.build([["a", "b", "a"], ["a"], ["c"]], **PARAMETERS)
+        assert [engine.document_frequency(t) for t in ("a", "b", "c", "zz")] == [2, 1, 1, 0]
 
     def test_empty_passages_score_zero_even_without_length_normalisation_slack(self) -> None:
         """rank-bm25 divides 0 by 0 here (b=1, empty passage) and returns nan; a nan would poison top-k."""
