@@ -7,6 +7,7 @@ import contextlib
 import signal
 import threading
 
+import aiohttp
 import discord
 
 from bot.answering import AnswerService, open_service
@@ -37,6 +38,10 @@ async def serve_discord(service: AnswerService, settings: DiscordSettings, token
             await client.start(token)
         except discord.LoginFailure:
             raise ConfigError(REJECTED_TOKEN) from None
+        except discord.HTTPException as error:
+            raise ConfigError(f"Discord answered HTTP {error.status} while logging in; try again later") from None
+        except (aiohttp.ClientError, OSError) as error:
+            raise ConfigError(f"cannot reach Discord ({type(error).__name__}); check the network") from None
 
 
 def _close_on_signals(client: CitebotClient) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import discord
 import pytest
 from discord_harness import TOKEN, point_discord_py_at
 from fake_discord import WAIT_TIMEOUT, FakeDiscord, message_text, sent_message
@@ -117,3 +118,13 @@ def test_serves_questions_until_sigterm_then_returns_0(
     assert problems == []
     assert exit_code == 0
     assert len(answers) == 1 and JEVONS in answers[0]
+
+
+def test_unreachable_discord_is_one_line(monkeypatch: pytest.MonkeyPatch, config: Config, unused_tcp_port: int) -> None:
+    """Nothing listens where Discord should be: one clear line, no traceback, and the token stays hidden."""
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{unused_tcp_port}/api/v10")
+    with pytest.raises(ConfigError) as error:
+        run_discord(config)
+    assert str(error.value).startswith("cannot reach Discord")
+    assert TOKEN not in str(error.value)
