@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from retrieval.settings import RetrievalSettings
+from retrieval.settings import RetrievalSettings, describe_validation_error
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN")
@@ -71,11 +71,7 @@ def load_config(path: Path | None) -> Config:
     try:
         config = Config.model_validate(raw)
     except ValidationError as error:
-        first = error.errors()[0]
-        key = ".".join(str(part) for part in first["loc"])
-        problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-        raise ConfigError(f"{path}: {key}: {problem}{more}") from None
+        raise ConfigError(f"{path}: {describe_validation_error(error)}") from None
     base = path.resolve().parent
     if config.corpus.path is not None and not config.corpus.path.is_absolute():
         config.corpus.path = base / config.corpus.path

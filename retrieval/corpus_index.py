@@ -302,16 +302,11 @@ def _file_states(
     for file in files:
         try:
             stat = file.path.stat()
-        except OSError as error:
-            contents[file.source] = error
-            states.append(_FileState(file.source, -1, -1, -1, f"unreadable: {error.strerror}"))
-            continue
-        known = previous.get(file.source)
-        signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-        if known and (known.size, known.mtime_ns, known.ctime_ns) == signature:
-            states.append(known)
-            continue
-        try:
+            signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+            known = previous.get(file.source)
+            if known and (known.size, known.mtime_ns, known.ctime_ns) == signature:
+                states.append(known)
+                continue
             raw = file.path.read_bytes()
         except OSError as error:
             contents[file.source] = error

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from retrieval.settings import describe_validation_error
+
 DOCUMENT_SUFFIXES = (".txt", ".md")
 MANIFEST_NAME = "manifest.toml"
 _TITLE_MAX_CHARS = 120
@@ -87,10 +89,7 @@ def read_manifest(corpus_dir: Path) -> Manifest:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise CorpusError(f"{path}: cannot read the manifest: {error}") from None
     except ValidationError as error:
-        first = error.errors()[0]
-        key = ".".join(str(part) for part in first["loc"])
-        problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        raise CorpusError(f"{path}: {key}: {problem}") from None
+        raise CorpusError(f"{path}: {describe_validation_error(error)}") from None
     for pattern in [*manifest.boilerplate, *(p for e in manifest.files.values() for p in e.boilerplate)]:
         try:
             re.compile(pattern)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class RetrievalSettings(BaseModel):
@@ -36,3 +36,12 @@ class RetrievalSettings(BaseModel):
             "passage_overlap": self.passage_overlap,
             "passage_max_chars": self.passage_max_chars,
         }
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """`key.path: problem`, for the first problem of a config or manifest file, in one line."""
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"])
+    problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"{key}: {problem}{more}"
