@@ -57,7 +57,15 @@ def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def _continues(previous: str, current: str) -> bool:
     """Does `current` carry on the sentence `previous` left unfinished ("spent only" / "$5.6 million")?"""
     first = current[:1]
+    if _looks_like_title(previous):
+        return False
     return first.islower() or ((previous[-1:].islower() or previous.endswith(",")) and first in _CONTINUATION_STARTS)
+
+
+def _looks_like_title(line: str) -> bool:
+    """ "1) Existing AI Players May Spend More": most words capitalised, so a heading, not a wrapped line."""
+    words = [w for w in line.split() if w[:1].isalpha()]
+    return len(words) >= 2 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
 
 
 def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:

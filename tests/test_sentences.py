@@ -68,3 +68,11 @@ def test_spans_are_ordered_trimmed_slices(text: str) -> None:
         assert text[start:end] == text[start:end].strip()
         assert "\n\n" not in text[start:end]
         previous_end = end
+
+
+def test_a_title_case_heading_is_not_joined_to_the_next_line() -> None:
+    text = "1) Existing AI Players May Spend More to Compete\n$Meta plans to invest $65 billion this year.\n"
+    assert sentences(text) == [
+        "1) Existing AI Players May Spend More to Compete",
+        "$Meta plans to invest $65 billion this year.",
+    ]
