@@ -75,7 +75,9 @@ def compose_answer(index: CorpusIndex, question: str, settings: RetrievalSetting
         start, end, coverage = _best_span(text, sentences, matched, asked, settings.max_quote_chars)
         if coverage < settings.min_coverage:
             continue
-        score = _quote_score(index, text[start:end], asked, settings) * coverage
+        # Coordination: a quote holding more of the question's concepts ranks above one repeating a rare one.
+        coordination = len(asked.hits(set(analyze(text[start:end])))) / len(asked.concepts)
+        score = _quote_score(index, text[start:end], asked, settings) * coverage * coordination
         candidates.append(_Candidate(doc, start, _with_context(text, sentences, start, end), score))
 
     quotes = _merge_overlapping(candidates, index, settings.max_quote_chars)
@@ -162,8 +164,9 @@ def _with_context(text: str, sentences: list[tuple[int, int]], start: int, end: 
         if end - start >= CONTEXT_CHARS or following_end - start > CONTEXT_CHARS * 2:
             break
         gap = text[end:following_start]
-        if ("\n" in gap and not (text[end - 1] == ":" or _is_heading(text[start:end]))) or _BLANK_LINE.search(gap):
-            break  # a new paragraph, unless this one introduces it ("...calls:" / a heading)
+        introduces = text[end - 1] in ":?" or _is_heading(text[start:end])
+        if ("\n" in gap and not introduces) or _BLANK_LINE.search(gap):
+            break  # a new paragraph, unless this one introduces it ("...calls:", "What is DeepSeek?", a heading)
         end = following_end
     return end
 
