@@ -13,8 +13,10 @@ from collections.abc import Iterable
 
 from retrieval.analysis import analyze
 
-_LONG_THEN_SHORT = re.compile(r"([^()\n]{2,120}?)\s*\(\s*([A-Za-z][A-Za-z0-9]{1,9})\s*\)")
-_SHORT_THEN_LONG = re.compile(r"\b([A-Za-z][A-Za-z0-9]{1,9})\s*\(\s*([^()\n]{3,80}?)\s*\)")
+_PARENTHESIS = re.compile(r"\(\s*([^()\n]{2,80}?)\s*\)")
+_SHORT_FORM = re.compile(r"[A-Za-z][A-Za-z0-9]{1,9}")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z0-9]{1,9})\s*$")
+_LOOK_BACK_CHARS = 120
 
 Aliases = dict[str, list[str]]
 
@@ -31,20 +33,28 @@ def find_aliases(texts: Iterable[str]) -> Aliases:
 
 
 def _definitions(text: str) -> Iterable[tuple[str, str]]:
-    for match in _LONG_THEN_SHORT.finditer(text):
-        short = match.group(2)
-        if any(ch.isupper() for ch in short[1:]) or short.isupper():
-            words = match.group(1).split()
-            window = " ".join(words[-min(len(short) + 5, len(short) * 2) :])
-            long = best_long_form(short, window)
+    """(short, long) for each "long form (SHORT)" and "SHORT (long form)" in the text."""
+    for match in _PARENTHESIS.finditer(text):
+        inside = match.group(1)
+        before = text[max(0, match.start() - _LOOK_BACK_CHARS) : match.start()]
+        before = before[before.rfind("\n") + 1 :]
+        if _SHORT_FORM.fullmatch(inside) and _looks_abbreviated(inside):
+            words = before.split()
+            window = " ".join(words[-min(len(inside) + 5, len(inside) * 2) :])
+            long = best_long_form(inside, window)
             if long:
-                yield short, long
-    for match in _SHORT_THEN_LONG.finditer(text):
-        short, long = match.group(1), match.group(2)
-        if short.isupper() or any(ch.isupper() for ch in short[1:]):
-            found = best_long_form(short, long)
-            if found and found == long.strip():
-                yield short, found
+                yield inside, long
+            continue
+        word = _WORD_BEFORE.search(before)
+        if word and _looks_abbreviated(word.group(1)):
+            long = best_long_form(word.group(1), inside)
+            if long and long == inside.strip():
+                yield word.group(1), long
+
+
+def _looks_abbreviated(word: str) -> bool:
+    """ "LLM", "CapEx": all capitals, or a capital after the first letter."""
+    return word.isupper() or any(ch.isupper() for ch in word[1:])
 
 
 def best_long_form(short: str, long: str) -> str | None:

@@ -242,4 +242,8 @@ def analyze_spans(text: str) -> list[Term]:
 
 def analyze(text: str) -> list[str]:
     """The index terms of `text`, in order, duplicates kept (BM25 counts them)."""
-    return [term for match in _TOKEN.finditer(text) for term in _terms_of_token(match.group())]
+    terms: list[str] = []
+    extend = terms.extend  # the hot loop of indexing: one cached lookup per token
+    for token in _TOKEN.findall(text):
+        extend(_terms_of_token(token))
+    return terms

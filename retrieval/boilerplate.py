@@ -27,12 +27,15 @@ from retrieval.analysis import STOPWORDS
 
 _WORD = re.compile(r"[^\W\d_]{2,}(?:['’][^\W\d_]+)?")
 _PLACEHOLDER = re.compile(r"^\W*(?:\[\w+\]|\{\{.*\}\}|%\w+%)\W*$")
-_GLUE = re.compile(r"\b[a-z]{3,}[A-Z][a-z]{2,}|[.!?][A-Z][a-z]+[A-Z][a-z]+|\d[A-Z][a-z]{3,}")
-_MARKUP = re.compile(r"\balt\s*=|</?[a-zA-Z][^<>]*>|\w>\s*$")
+# Words glued across page elements ("knowledgeOur", "now!LikeReport", "01-27Nonsense") or markup remnants.
+_SCRAPE_DEBRIS = re.compile(
+    r"\b[a-z]{3,}[A-Z][a-z]{2,}|[.!?][A-Z][a-z]+[A-Z][a-z]+|\d[A-Z][a-z]{3,}|\balt\s*=|</?[a-zA-Z][^<>]*>|\w>\s*$"
+)
 _FINISHED = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")
 _LIST_MARKER = re.compile(r"^\s*(?:[•·▪●◦*+–—-]\s|\d{1,3}[./)]\s?)")
 _LABELLED = re.compile(r"^[^:]{1,25}:\s")  # "Jan 29: ...", "Training cost: ...": a data line, not prose
 _PROSE_MIN_WORDS = 8
+_LANGUAGE_SAMPLE_WORDS = 200_000  # enough words to tell the corpus's language
 _MENU_MIN_ITEMS = 3
 _SENTENCE_MIN_WORDS = 5
 _MIN_FUNCTION_WORD_SHARE = 0.15
@@ -64,6 +67,12 @@ def split_lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _word_counts(line: str) -> tuple[int, int]:
+    """How many words the line has, and how many of them are (English) function words."""
+    words = _WORD.findall(line.casefold().replace("’", "'"))
+    return len(words), sum(map(STOPWORDS.__contains__, words))
+
+
 def _normal(line: str) -> str:
     return " ".join(line.split()).casefold()
 
@@ -78,10 +87,11 @@ class BoilerplateFilter:
             for start, end in split_lines(text):
                 line = text[start:end]
                 lines[_normal(line)] += 1
-                found = _WORD.findall(line)
-                if len(found) >= _PROSE_MIN_WORDS:
-                    words += len(found)
-                    function_words += sum(w.casefold().replace("’", "'") in STOPWORDS for w in found)
+                if words < _LANGUAGE_SAMPLE_WORDS:
+                    found, function = _word_counts(line)
+                    if found >= _PROSE_MIN_WORDS:
+                        words += found
+                        function_words += function
         self._repeated = {line for line, count in lines.items() if count > 1}
         # The function-word test only makes sense for English text; a corpus in another language skips it.
         self._english = words > 0 and function_words / words >= _MIN_FUNCTION_WORD_SHARE
@@ -106,24 +116,23 @@ class BoilerplateFilter:
         return blocks
 
     def _first_pass(self, line: str, patterns: Sequence[re.Pattern[str]]) -> LineKind:
-        words = _WORD.findall(line)
+        words, function_words = _word_counts(line)
         if not words:
             return LineKind.EMPTY
         if (
             _normal(line) in self._repeated
             or any(p.search(line) for p in patterns)
             or _PLACEHOLDER.match(line)
-            or _GLUE.search(line)
-            or _MARKUP.search(line)
+            or _SCRAPE_DEBRIS.search(line)
         ):
             return LineKind.BOILERPLATE
         finished = _FINISHED.search(line) is not None
-        is_prose = (len(words) >= _PROSE_MIN_WORDS and (finished or not _LABELLED.match(line))) or (
-            len(words) >= _SENTENCE_MIN_WORDS and finished
+        is_prose = (words >= _PROSE_MIN_WORDS and (finished or not _LABELLED.match(line))) or (
+            words >= _SENTENCE_MIN_WORDS and finished
         )
         if not is_prose:
             return LineKind.SHORT
-        if self._english and self._function_word_share(words) < _MIN_FUNCTION_WORD_SHARE:
+        if self._english and function_words / words < _MIN_FUNCTION_WORD_SHARE:
             return LineKind.BOILERPLATE
         return LineKind.CONTENT
 
@@ -160,15 +169,9 @@ class BoilerplateFilter:
         """A short line that is no list item, no "label: value" line, and has no function word."""
         if not self._english or _LIST_MARKER.match(line) or _LABELLED.match(line):
             return False
-        return not any(w.casefold().replace("’", "'") in STOPWORDS for w in _WORD.findall(line))
+        return _word_counts(line)[1] == 0
 
     def _border_line(self, line: str) -> LineKind:
         if _LIST_MARKER.match(line) or not self._english:
             return LineKind.CONTENT
-        words = _WORD.findall(line)
-        has_function_word = any(w.casefold().replace("’", "'") in STOPWORDS for w in words)
-        return LineKind.CONTENT if has_function_word else LineKind.BOILERPLATE
-
-    @staticmethod
-    def _function_word_share(words: list[str]) -> float:
-        return sum(w.casefold().replace("’", "'") in STOPWORDS for w in words) / len(words)
+        return LineKind.CONTENT if _word_counts(line)[1] else LineKind.BOILERPLATE

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -21,10 +20,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from retrieval.abbreviations import Aliases, find_aliases
-from retrieval.analysis import ANALYZER_VERSION, analyze
+from retrieval.abbreviations import Aliases
+from retrieval.analysis import ANALYZER_VERSION
 from retrieval.bm25 import Bm25Engine
-from retrieval.boilerplate import BoilerplateFilter
+from retrieval.chunking import chunk_corpus
 from retrieval.documents import (
     MANIFEST_NAME,
     CorpusError,
@@ -38,7 +37,6 @@ from retrieval.documents import (
     read_manifest,
 )
 from retrieval.index_file import IndexFileError, read_index_file, read_index_header, write_index_file
-from retrieval.passages import chunk_block
 from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
@@ -128,36 +126,22 @@ class CorpusIndex:
     def build(
         cls, documents: list[Document], skipped: list[SkippedFile], manifest: Manifest, settings: RetrievalSettings
     ) -> CorpusIndex:
-        cleaner = BoilerplateFilter(doc.text for doc in documents)
+        chunked, aliases = chunk_corpus(documents, manifest, settings)
         sentence_start: list[int] = []
         sentence_end: list[int] = []
         passage_doc: list[int] = []
         passage_first: list[int] = []
         passage_stop: list[int] = []
-        for doc_id, doc in enumerate(documents):
-            patterns = manifest.boilerplate_patterns(doc.source)
-            for block in cleaner.content_blocks(doc.text, patterns):
-                sentences, passages = chunk_block(
-                    doc.text,
-                    block,
-                    size=settings.passage_sentences,
-                    overlap=settings.passage_overlap,
-                    max_chars=settings.passage_max_chars,
-                )
-                base = len(sentence_start)
-                sentence_start.extend(s for s, _ in sentences)
-                sentence_end.extend(e for _, e in sentences)
-                for first, stop in passages:
-                    passage_doc.append(doc_id)
-                    passage_first.append(base + first)
-                    passage_stop.append(base + stop)
-
-        def passage_terms() -> Iterator[list[str]]:
-            for doc_id, first, stop in zip(passage_doc, passage_first, passage_stop, strict=True):
-                text = documents[doc_id].text
-                yield analyze(text[sentence_start[first] : sentence_end[stop - 1]])
-
-        engine = Bm25Engine.build(passage_terms(), k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
+        for doc_id, doc in enumerate(chunked):
+            base = len(sentence_start)
+            sentence_start.extend(s for s, _ in doc.sentences)
+            sentence_end.extend(e for _, e in doc.sentences)
+            passage_doc.extend([doc_id] * len(doc.passages))
+            passage_first.extend(base + first for first, _ in doc.passages)
+            passage_stop.extend(base + stop for _, stop in doc.passages)
+        passage_terms = (terms.split() for doc in chunked for terms in doc.passage_terms)
+        engine = Bm25Engine.build(passage_terms, k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
+        del chunked
         encoded = [doc.text.encode("utf-8") for doc in documents]
         arrays: dict[str, np.ndarray] = {
             "text_blob": np.frombuffer(b"".join(encoded), dtype=np.uint8),
@@ -169,7 +153,7 @@ class CorpusIndex:
             "passage_stop": np.asarray(passage_stop, dtype=np.int64),
         }
         infos = [DocumentInfo(d.source, d.title, d.url, d.date, d.author) for d in documents]
-        return cls(infos, skipped, arrays, engine, find_aliases(doc.text for doc in documents))
+        return cls(infos, skipped, arrays, engine, aliases)
 
     # ------------------------------------------------------------------ persistence
 

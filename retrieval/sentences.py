@@ -22,6 +22,7 @@ _WORD_BEFORE = re.compile(r"([^\W\d_](?:[\w.]*[^\W\d_])?)\.$")
 _FRAGMENT_MAX_WORDS = 2
 _POST_NUMBER = re.compile(r"^\(?\d{1,3}[/.)]")
 _SHORT_QUOTATION_CHARS = 80
+_QUOTATION_LOOK_BACK_CHARS = 400
 _CONTINUATION_STARTS = frozenset("0123456789$€£(")
 _LINE_FINISHED = tuple(".!?:;…\"'”’)]")
 _WHITESPACE = " \t\r\n\f\v\u00a0\u2009\u202f"
@@ -40,16 +41,17 @@ def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Lines, with hard-wrapped ones joined: a line that stops mid-sentence continues on the next line when
     that one starts in lowercase (or with a number after a lowercase word)."""
     spans: list[tuple[int, int]] = []
+    previous = ""  # the last physical line, not the whole joined span: joining stays linear
     cursor = start
     while cursor < end:
         newline = text.find("\n", cursor, end)
         stop = end if newline == -1 else newline
-        previous = text[spans[-1][0] : spans[-1][1]].rstrip() if spans else ""
-        current = text[cursor:stop].lstrip()
-        if previous and not previous.endswith(_LINE_FINISHED) and _continues(previous, current):
+        current = text[cursor:stop].strip()
+        if spans and previous and not previous.endswith(_LINE_FINISHED) and _continues(previous, current):
             spans[-1] = (spans[-1][0], stop)
         else:
             spans.append((cursor, stop))
+        previous = current
         cursor = stop + 1
     return spans
 
@@ -99,7 +101,8 @@ def _is_boundary(text: str, punct_start: int, punct_end: int, line_start: int, l
 
 def _inside_short_quotation(text: str, position: int, line_start: int, line_end: int) -> bool:
     """True inside a curly quotation that closes soon ("what if we used 8? It's enough!"): one sentence."""
-    if text.count("“", line_start, position) <= text.count("”", line_start, position):
+    window = max(line_start, position - _QUOTATION_LOOK_BACK_CHARS)  # bounded, so long lines stay linear
+    if text.count("“", window, position) <= text.count("”", window, position):
         return False
     closing = text.find("”", position, line_end)
     return closing != -1 and closing - position <= _SHORT_QUOTATION_CHARS

@@ -1,0 +1,107 @@
+"""Documents -> content blocks -> sentences -> passages -> terms, on every core for a large corpus.
+
+Each document is cut on its own (boilerplate needs the whole corpus, so the filter is built first and shared),
+which makes the work embarrassingly parallel: a large corpus is spread over worker processes forked from this
+one, and each passage's terms come back as one space-joined string, far cheaper to pass between processes
+than lists of strings.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from retrieval.abbreviations import Aliases, find_aliases
+from retrieval.analysis import analyze
+from retrieval.boilerplate import BoilerplateFilter
+from retrieval.documents import Document, Manifest
+from retrieval.passages import chunk_block
+from retrieval.settings import RetrievalSettings
+
+PARALLEL_MIN_CHARS = 4_000_000  # below this, starting workers costs more than it saves
+_BATCH_CHARS = 2_000_000
+
+
+@dataclass(frozen=True)
+class ChunkedDocument:
+    sentences: list[tuple[int, int]]  # character offsets into the document's text
+    passages: list[tuple[int, int]]  # [first, stop) over this document's sentences
+    passage_terms: list[str]  # each passage's terms, joined by spaces (terms hold no whitespace)
+    aliases: Aliases
+
+
+# What forked workers share with the parent: set just before the pool starts, read-only afterwards.
+_shared: tuple[list[Document], Manifest, BoilerplateFilter, RetrievalSettings] | None = None
+
+
+def chunk_corpus(
+    documents: list[Document], manifest: Manifest, settings: RetrievalSettings
+) -> tuple[list[ChunkedDocument], Aliases]:
+    """Every document chunked, in order, and the abbreviations the corpus defines (first definition wins)."""
+    global _shared
+    cleaner = BoilerplateFilter(doc.text for doc in documents)
+    _shared = (documents, manifest, cleaner, settings)
+    try:
+        batches = _batches(documents)
+        workers = _worker_count(documents)
+        if workers > 1:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                chunked = [doc for batch in pool.map(_chunk_batch, batches) for doc in batch]
+        else:
+            chunked = [doc for batch in map(_chunk_batch, batches) for doc in batch]
+    finally:
+        _shared = None
+    aliases: Aliases = {}
+    for doc in chunked:
+        for short, long in doc.aliases.items():
+            aliases.setdefault(short, long)
+    return chunked, aliases
+
+
+def _worker_count(documents: list[Document]) -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    large = sum(len(doc.text) for doc in documents) >= PARALLEL_MIN_CHARS
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
+    return cores if large and can_fork and cores > 1 else 1
+
+
+def _batches(documents: list[Document]) -> list[tuple[int, int]]:
+    """Document index ranges of about _BATCH_CHARS characters each."""
+    batches, start, size = [], 0, 0
+    for i, doc in enumerate(documents):
+        size += len(doc.text)
+        if size >= _BATCH_CHARS:
+            batches.append((start, i + 1))
+            start, size = i + 1, 0
+    if start < len(documents):
+        batches.append((start, len(documents)))
+    return batches
+
+
+def _chunk_batch(batch: tuple[int, int]) -> list[ChunkedDocument]:
+    assert _shared is not None, "chunk_corpus sets the shared state first"
+    documents, manifest, cleaner, settings = _shared
+    return [_chunk_document(doc, manifest, cleaner, settings) for doc in documents[batch[0] : batch[1]]]
+
+
+def _chunk_document(
+    doc: Document, manifest: Manifest, cleaner: BoilerplateFilter, settings: RetrievalSettings
+) -> ChunkedDocument:
+    sentences: list[tuple[int, int]] = []
+    passages: list[tuple[int, int]] = []
+    for block in cleaner.content_blocks(doc.text, manifest.boilerplate_patterns(doc.source)):
+        block_sentences, block_passages = chunk_block(
+            doc.text,
+            block,
+            size=settings.passage_sentences,
+            overlap=settings.passage_overlap,
+            max_chars=settings.passage_max_chars,
+        )
+        base = len(sentences)
+        sentences.extend(block_sentences)
+        passages.extend((base + first, base + stop) for first, stop in block_passages)
+    sentence_terms = [" ".join(analyze(doc.text[start:end])) for start, end in sentences]
+    passage_terms = [" ".join(filter(None, sentence_terms[first:stop])) for first, stop in passages]
+    return ChunkedDocument(sentences, passages, passage_terms, find_aliases([doc.text]))

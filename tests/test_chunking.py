@@ -1,0 +1,50 @@
+"""Chunking a corpus: the same passages whether the work is done in this process or spread over workers."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval import chunking
+from retrieval.documents import Document, Manifest
+from retrieval.settings import RetrievalSettings
+
+TEXTS = [
+    "Nvidia shares plunged 17% on Monday. The sell-off erased $600 billion. Analysts called it a correction.\n"
+    "Meta plans to invest $65 billion in AI CapEx (capital expenditure) this year. Microsoft plans $80 billion.",
+    "DeepSeek claims to have spent only $5.6 million. It used 2,048 H800 GPUs.\n\nDisclaimer: not advice.",
+    "Disclaimer: not advice.\nThe Philadelphia Semiconductor Index (SOX) dropped by 9.2% that day.",
+]
+
+
+def varied(n: int, text: str) -> str:
+    """Copies that differ in every line, so repetition does not make them boilerplate."""
+    return text.replace("$", f"${n}").replace("%", f"{n}%")
+
+
+def chunk(
+    monkeypatch: pytest.MonkeyPatch, *, parallel: bool
+) -> tuple[list[chunking.ChunkedDocument], dict[str, list[str]]]:
+    monkeypatch.setattr(chunking, "PARALLEL_MIN_CHARS", 0 if parallel else 10**12)
+    monkeypatch.setattr(chunking, "_BATCH_CHARS", 50)  # several batches, so workers really share the work
+    texts = [varied(n, text) for n, text in enumerate(TEXTS * 4)]
+    documents = [Document(f"{n}.txt", text, f"doc {n}") for n, text in enumerate(texts)]
+    return chunking.chunk_corpus(documents, Manifest(), RetrievalSettings(passage_sentences=2))
+
+
+def test_workers_chunk_exactly_as_one_process_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    serial = chunk(monkeypatch, parallel=False)
+    assert chunking._worker_count([Document("x", "x" * 10, "x")]) == 1  # small corpora stay in-process
+    assert chunk(monkeypatch, parallel=True) == serial
+
+
+def test_passages_keep_offsets_terms_and_abbreviations(monkeypatch: pytest.MonkeyPatch) -> None:
+    documents, aliases = chunk(monkeypatch, parallel=False)
+    first = documents[0]
+    assert [varied(0, TEXTS[0])[s:e] for s, e in first.sentences][:2] == [
+        "Nvidia shares plunged 170% on Monday.",
+        "The sell-off erased $0600 billion.",
+    ]
+    assert all(first.passage_terms)
+    assert first.passage_terms[0].split()[:3] == ["nvidia", "share", "plung"]
+    assert all("Disclaimer" not in varied(1, TEXTS[1])[s:e] for s, e in documents[1].sentences)
+    assert aliases == {"capex": ["capit", "expenditur"], "sox": ["semiconductor", "index"]}
