@@ -67,17 +67,23 @@ def compose_answer(index: CorpusIndex, question: str, settings: RetrievalSetting
         return Answer(question=question, answered=False, note=NO_TERMS_NOTE)
 
     candidates: list[_Candidate] = []
+    hits: dict[tuple[int, int], set[str]] = {}  # overlapping passages share sentences: match each once
     for passage in _candidate_passages(index, asked.search_terms, top_k):
         doc = index.passage_document(passage)
         text = index.document_text(doc)
         sentences = index.passage_sentences(passage)
-        matched = [asked.hits(set(analyze(text[start:end]))) for start, end in sentences]
+        matched = []
+        for start, end in sentences:
+            if (doc, start) not in hits:
+                hits[doc, start] = asked.hits(set(analyze(text[start:end])))
+            matched.append(hits[doc, start])
         start, end, coverage = _best_span(text, sentences, matched, asked, settings.max_quote_chars)
         if coverage < settings.min_coverage:
             continue
+        counts = Counter(analyze(text[start:end]))
         # Coordination: a quote holding more of the question's concepts ranks above one repeating a rare one.
-        coordination = len(asked.hits(set(analyze(text[start:end])))) / len(asked.concepts)
-        score = _quote_score(index, text[start:end], asked, settings) * coverage * coordination
+        coordination = len(asked.hits(set(counts))) / len(asked.concepts)
+        score = _quote_score(index, counts, asked, settings) * coverage * coordination
         candidates.append(_Candidate(doc, start, _with_context(text, sentences, start, end), score))
 
     quotes = _merge_overlapping(candidates, index, settings.max_quote_chars)
@@ -99,10 +105,9 @@ def _candidate_passages(index: CorpusIndex, terms: list[str], top_k: int) -> lis
     return [passage for passage, _ in index.engine.top_k(terms, max(top_k * CANDIDATES_PER_QUOTE, MIN_CANDIDATES))]
 
 
-def _quote_score(index: CorpusIndex, quote: str, asked: Question, settings: RetrievalSettings) -> float:
-    """BM25 of the quote itself, to rank what the reader will see. It uses the always-positive IDF of the
-    question's weights, so a term in most passages still counts a little instead of nothing or less."""
-    counts = Counter(analyze(quote))
+def _quote_score(index: CorpusIndex, counts: Counter[str], asked: Question, settings: RetrievalSettings) -> float:
+    """BM25 of the quote itself (its term counts), to rank what the reader will see. It uses the always-positive
+    IDF of the question's weights, so a term in most passages still counts a little instead of nothing or less."""
     length = max(sum(counts.values()), SHORTEST_QUOTE_LENGTH_SHARE * index.engine.average_length)
     norm = settings.k1 * (1 - settings.b + settings.b * length / (index.engine.average_length or 1.0))
     return sum(
