@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +24,7 @@ import numpy.typing as npt
 from retrieval.abbreviations import Aliases
 from retrieval.analysis import ANALYZER_VERSION
 from retrieval.bm25 import Bm25Engine
-from retrieval.chunking import chunk_corpus
+from retrieval.chunking import chunk_corpus, merge_aliases
 from retrieval.documents import (
     MANIFEST_NAME,
     CorpusError,
@@ -42,6 +43,7 @@ from retrieval.settings import RetrievalSettings
 log = logging.getLogger(__name__)
 
 INDEX_SCHEMA = 2
+_PASSAGE_ARRAYS = ("sentence_start", "sentence_end", "passage_doc", "passage_first", "passage_stop")
 IntArray = npt.NDArray[np.int64]
 
 
@@ -126,33 +128,29 @@ class CorpusIndex:
     def build(
         cls, documents: list[Document], skipped: list[SkippedFile], manifest: Manifest, settings: RetrievalSettings
     ) -> CorpusIndex:
-        chunked, aliases = chunk_corpus(documents, manifest, settings)
-        sentence_start: list[int] = []
-        sentence_end: list[int] = []
-        passage_doc: list[int] = []
-        passage_first: list[int] = []
-        passage_stop: list[int] = []
-        for doc_id, doc in enumerate(chunked):
-            base = len(sentence_start)
-            sentence_start.extend(s for s, _ in doc.sentences)
-            sentence_end.extend(e for _, e in doc.sentences)
-            passage_doc.extend([doc_id] * len(doc.passages))
-            passage_first.extend(base + first for first, _ in doc.passages)
-            passage_stop.extend(base + stop for _, stop in doc.passages)
-        passage_terms = (terms.split() for doc in chunked for terms in doc.passage_terms)
-        engine = Bm25Engine.build(passage_terms, k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
-        del chunked
-        encoded = [doc.text.encode("utf-8") for doc in documents]
-        arrays: dict[str, np.ndarray] = {
-            "text_blob": np.frombuffer(b"".join(encoded), dtype=np.uint8),
-            "text_offsets": np.cumsum([0, *map(len, encoded)], dtype=np.int64),
-            "sentence_start": np.asarray(sentence_start, dtype=np.int64),
-            "sentence_end": np.asarray(sentence_end, dtype=np.int64),
-            "passage_doc": np.asarray(passage_doc, dtype=np.int64),
-            "passage_first": np.asarray(passage_first, dtype=np.int64),
-            "passage_stop": np.asarray(passage_stop, dtype=np.int64),
-        }
+        """Index the documents. Chunking streams into the engine, and the list is emptied at the end so the
+        texts, by then copied into the index's UTF-8 blob, can be freed: memory stays flat at a million passages."""
+        parts: dict[str, list[np.ndarray]] = {name: [] for name in _PASSAGE_ARRAYS}
+        aliases: Aliases = {}
+
+        def passage_terms() -> Iterator[list[str]]:
+            sentences = 0
+            for doc_id, doc in enumerate(chunk_corpus(documents, manifest, settings)):
+                parts["sentence_start"].append(doc.sentences[:, 0])
+                parts["sentence_end"].append(doc.sentences[:, 1])
+                parts["passage_doc"].append(np.full(len(doc.passages), doc_id, np.int64))
+                parts["passage_first"].append(doc.passages[:, 0] + sentences)
+                parts["passage_stop"].append(doc.passages[:, 1] + sentences)
+                sentences += len(doc.sentences)
+                merge_aliases(aliases, doc.aliases)
+                for terms in doc.passage_terms:
+                    yield terms.split()
+
+        engine = Bm25Engine.build(passage_terms(), k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
+        arrays: dict[str, np.ndarray] = {name: _concatenate(found) for name, found in parts.items()}
+        arrays["text_blob"], arrays["text_offsets"] = _text_blob(documents)
         infos = [DocumentInfo(d.source, d.title, d.url, d.date, d.author) for d in documents]
+        documents.clear()
         return cls(infos, skipped, arrays, engine, aliases)
 
     # ------------------------------------------------------------------ persistence
@@ -200,6 +198,20 @@ class CorpusIndex:
             int(self._passage_doc.max()) >= docs or int(self._passage_stop.max()) > len(self._sentence_start)
         ):
             raise ValueError("passage table points outside the corpus")
+
+
+def _concatenate(parts: list[np.ndarray]) -> IntArray:
+    return np.concatenate([np.empty(0, np.int64), *parts]).astype(np.int64, copy=False)
+
+
+def _text_blob(documents: list[Document]) -> tuple[npt.NDArray[np.uint8], IntArray]:
+    """All texts as one UTF-8 array and each document's byte offsets, written in place (no joined copy)."""
+    sizes = [len(doc.text) if doc.text.isascii() else len(doc.text.encode("utf-8")) for doc in documents]
+    offsets = np.cumsum([0, *sizes], dtype=np.int64)
+    blob = np.empty(int(offsets[-1]), dtype=np.uint8)
+    for doc, start, end in zip(documents, offsets[:-1], offsets[1:], strict=True):
+        blob[start:end] = np.frombuffer(doc.text.encode("utf-8"), dtype=np.uint8)
+    return blob, offsets
 
 
 # ---------------------------------------------------------------------- opening
@@ -320,7 +332,7 @@ def _read_documents(
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
     for file in files:
-        raw = contents.get(file.source)
+        raw = contents.pop(file.source, None)  # let each file's bytes go once decoded
         if raw is None:
             try:
                 raw = file.path.read_bytes()

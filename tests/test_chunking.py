@@ -28,23 +28,33 @@ def chunk(
     monkeypatch.setattr(chunking, "_BATCH_CHARS", 50)  # several batches, so workers really share the work
     texts = [varied(n, text) for n, text in enumerate(TEXTS * 4)]
     documents = [Document(f"{n}.txt", text, f"doc {n}") for n, text in enumerate(texts)]
-    return chunking.chunk_corpus(documents, Manifest(), RetrievalSettings(passage_sentences=2))
+    chunked = list(chunking.chunk_corpus(documents, Manifest(), RetrievalSettings(passage_sentences=2)))
+    aliases: dict[str, list[str]] = {}
+    for doc in chunked:
+        chunking.merge_aliases(aliases, doc.aliases)
+    return chunked, aliases
+
+
+def as_lists(doc: chunking.ChunkedDocument) -> tuple[object, ...]:
+    return doc.sentences.tolist(), doc.passages.tolist(), doc.passage_terms, doc.aliases
 
 
 def test_workers_chunk_exactly_as_one_process_does(monkeypatch: pytest.MonkeyPatch) -> None:
     serial = chunk(monkeypatch, parallel=False)
     assert chunking._worker_count([Document("x", "x" * 10, "x")]) == 1  # small corpora stay in-process
-    assert chunk(monkeypatch, parallel=True) == serial
+    parallel = chunk(monkeypatch, parallel=True)
+    assert parallel[1] == serial[1]
+    assert [as_lists(doc) for doc in parallel[0]] == [as_lists(doc) for doc in serial[0]]
 
 
 def test_passages_keep_offsets_terms_and_abbreviations(monkeypatch: pytest.MonkeyPatch) -> None:
     documents, aliases = chunk(monkeypatch, parallel=False)
     first = documents[0]
-    assert [varied(0, TEXTS[0])[s:e] for s, e in first.sentences][:2] == [
+    assert [varied(0, TEXTS[0])[s:e] for s, e in first.sentences.tolist()][:2] == [
         "Nvidia shares plunged 170% on Monday.",
         "The sell-off erased $0600 billion.",
     ]
     assert all(first.passage_terms)
     assert first.passage_terms[0].split()[:3] == ["nvidia", "share", "plung"]
-    assert all("Disclaimer" not in varied(1, TEXTS[1])[s:e] for s, e in documents[1].sentences)
+    assert all("Disclaimer" not in varied(1, TEXTS[1])[s:e] for s, e in documents[1].sentences.tolist())
     assert aliases == {"capex": ["capit", "expenditur"], "sox": ["semiconductor", "index"]}
