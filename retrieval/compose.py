@@ -29,7 +29,7 @@ SHORTEST_QUOTE_LENGTH_SHARE = 0.5  # a fragment is not scored as if it were all 
 SCATTERED_TERM_FACTOR = 0.5
 RELATIVE_SCORE_FLOOR = 0.3
 
-EMPTY_NOTE = "Ask a question about the documents, for example: what did Nadella say?"
+EMPTY_NOTE = "Ask a question about the documents: name a person, a company, a number or a topic."
 NO_TERMS_NOTE = "That question has no words to search for. Name a person, company, number or topic."
 ABSTAIN_NOTE = (
     "I couldn't find this in the documents. Try rephrasing with the names, numbers or terms the documents would use."
