@@ -73,10 +73,15 @@ class RankBm25Engine:
             self.engine = pickle.load(saved)  # our own file, written a moment ago
 
     def top_k(self, question: list[str]) -> list[int]:
+        """Positive scores, best first, equal scores by lower id: the same rule as citebot's top_k."""
         scores = self.engine.get_scores(question)
-        best = np.argpartition(-scores, TOP_K)[:TOP_K] if len(scores) > TOP_K else np.arange(len(scores))
-        ordered = best[np.lexsort((best, -scores[best]))]
-        return [int(i) for i in ordered if scores[i] > 0]
+        candidates = np.flatnonzero(scores > 0)
+        if len(candidates) > TOP_K:
+            values = scores[candidates]
+            kth_best = np.partition(values, len(values) - TOP_K)[len(values) - TOP_K]
+            candidates = candidates[values >= kth_best]  # every tie at the boundary, so the lower id can win
+        ordered = candidates[np.lexsort((candidates, -scores[candidates]))][:TOP_K]
+        return [int(i) for i in ordered]
 
 
 class Bm25sEngine:
