@@ -13,8 +13,6 @@ from functools import lru_cache
 
 import Stemmer
 
-ANALYZER_VERSION = 3
-
 # A token: a number with inner separators ("5.6", "2,048"), or a word that may carry digits, inner apostrophes
 # and hyphen-joined parts ("h100", "o3-mini", "don't", "DeepSeek-R1").
 _PART = r"(?:\d+(?:[.,]\d+)*[^\W\d_]*|[^\W_]+(?:['’][^\W_]+)*)"

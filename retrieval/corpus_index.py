@@ -14,15 +14,15 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from retrieval import abbreviations, analysis, bm25, boilerplate, chunking, passages, sentences
 from retrieval.abbreviations import Aliases
-from retrieval.analysis import ANALYZER_VERSION
 from retrieval.bm25 import Bm25Engine
 from retrieval.chunking import chunk_corpus, merge_aliases
 from retrieval.documents import (
@@ -313,12 +313,22 @@ def _file_states(
     return states, contents
 
 
+@cache
+def _pipeline_digest() -> str:
+    """The indexing code itself is part of the key: an upgrade that changes how text is cleaned, cut or analyzed
+    rebuilds saved indexes instead of serving passages made by the old code."""
+    digest = hashlib.sha256()
+    for module in (abbreviations, analysis, boilerplate, bm25, chunking, passages, sentences):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()
+
+
 def _index_key(corpus_dir: Path, settings: RetrievalSettings, states: list[_FileState]) -> str:
     manifest_path = corpus_dir / MANIFEST_NAME
     manifest_digest = hashlib.sha256(manifest_path.read_bytes()).hexdigest() if manifest_path.is_file() else ""
     material: dict[str, Any] = {
         "schema": INDEX_SCHEMA,
-        "analyzer": ANALYZER_VERSION,
+        "pipeline": _pipeline_digest(),
         "settings": settings.index_key_fields(),
         "manifest": manifest_digest,
         "files": [(s.source, s.digest) for s in states],
