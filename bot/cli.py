@@ -214,8 +214,12 @@ def _eval(args: argparse.Namespace, config: Config) -> int:
     print(f"hit@1:                {report.hit_at_1:.3f}")
     print(f"hit@3:                {report.hit_at_3:.3f}")
     print(f"MRR@10:               {report.mrr_at_10:.3f}")
-    print(f"abstention precision: {report.abstention_precision:.3f}")
+    print(f"abstained:            {report.abstained}")
+    if report.abstention_precision is not None:
+        print(f"abstention precision: {report.abstention_precision:.3f}")
     print(f"abstention recall:    {report.abstention_recall:.3f}")
+    print(f"answerable refused:   {report.refused_answerable:.3f}")
+    print(f"unanswerable answered: {report.answered_unanswerable:.3f}")
     misses = [r for r in report.results if (r.should_abstain == r.answered) or (r.answered and r.rank != 1)]
     for result in misses:
         if result.should_abstain:

@@ -1,25 +1,30 @@
 """Boilerplate detection: decides which lines are indexed, never what a quote contains.
 
-Scraped pages carry text that must never be served as an answer: disclaimers repeated on every post, login and
-subscription widgets, navigation lists, comment widgets glued to the article. Lines are judged on generic
-evidence, in the spirit of jusText:
+Only what is surely page furniture is left out, each line for a reason a person can check (`citebot index
+--explain FILE`). Losing a document's own words costs more than indexing a stray menu item, so the evidence
+must be specific:
 
-1. a line repeated elsewhere in the corpus, a line matching a manifest pattern, a template placeholder, words
-   glued across page elements ("knowledgeOur", "now!LikeReport") or markup remnants: boilerplate;
-2. a line with sentence structure (enough words, or a finished sentence) is content when it reads like the
-   corpus's language (share of function words), boilerplate when it does not;
-3. three or more menu-like short lines together (no function word, no list marker, no "label: value") are a
-   navigation run: boilerplate;
-4. any other short line without sentence structure (heading, bullet) takes the class of its neighbours: content
-   between content, boilerplate between boilerplate, and on a border it needs a function word or a list marker
-   to count as content.
+1. a manifest pattern, a template placeholder ("[postviewcount]"), words glued across page elements
+   ("knowledgeOur", "now!LikeReport") or markup remnants ("alt =", "<div>");
+2. a line repeated across documents that is a site notice (disclaimer, cookies, sign-in...), or a short line
+   without sentence structure found in a large share of the documents ("Part of the git suite");
+3. prose in another language than the corpus's (a Danish subscription box on an English article);
+4. a navigation run: five or more short menu-like lines together (no function word, no list marker, no
+   "label: value", no name or date, nothing code-like), or three at the top or bottom of a page;
+5. a short line (heading, bullet) takes the class of its neighbours: content beside content, boilerplate
+   between boilerplate, and on a border it needs a function word or a list marker to count as content.
+
+Lines are judged as written, with hard-wrapped lines joined first, so "this license." ending a wrapped
+sentence is part of that sentence, not a short line repeated in several licenses. A document's title and
+author lines are always kept, and a document whose every line would go keeps all lines without evidence of
+type 1-2: every document with content is searchable.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -27,18 +32,33 @@ from retrieval.analysis import STOPWORDS
 
 _WORD = re.compile(r"[^\W\d_]{2,}(?:['’][^\W\d_]+)?")
 _PLACEHOLDER = re.compile(r"^\W*(?:\[\w+\]|\{\{.*\}\}|%\w+%)\W*$")
-# Words glued across page elements ("knowledgeOur", "now!LikeReport", "01-27Nonsense") or markup remnants.
-_SCRAPE_DEBRIS = re.compile(
-    r"\b[a-z]{3,}[A-Z][a-z]{2,}|[.!?][A-Z][a-z]+[A-Z][a-z]+|\d[A-Z][a-z]{3,}|\balt\s*=|</?[a-zA-Z][^<>]*>|\w>\s*$"
+# Words glued across page elements ("now!LikeReport", "01-27Nonsense") or markup remnants. A word glued to a
+# capitalised function word ("knowledgeOur") is checked in code; camelCase names ("objectFormat") are not glued.
+_SCRAPE_DEBRIS = re.compile(r"[.!?][A-Z][a-z]+[A-Z][a-z]+|\d[A-Z][a-z]{3,}|\balt\s*=|</?[a-zA-Z][^<>]*>|\w>\s*$")
+_GLUED_WORD = re.compile(r"\b[a-z]{3,}([A-Z][a-z]*)\b")
+_LETTER = re.compile(r"[^\W\d_]")
+_SITE_NOTICE = re.compile(
+    r"\b(?:disclaimer|not (?:financial|investment|legal|tax) advice|all rights reserved|cookies?|privacy policy"
+    r"|terms of (?:use|service)|subscribe|newsletter|sign (?:in|up)|log (?:in|out)|advertisement)\b",
+    re.IGNORECASE,
 )
+_CODE_LIKE = re.compile(r"[`|{}<>=_\\]|::|\(\)|\[\w*\]|^\s*(?:\$|>>>|#include|-{1,2}\w)|\w\.\w+\(|\w/\w")
+_NAME_OR_DATE = re.compile(r"^[A-Z][\w'’-]+,\s*(?:[A-Z]\.\s*)+|\b(?:1[5-9]|20)\d\d\b")
 _FINISHED = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")
-_LIST_MARKER = re.compile(r"^\s*(?:[•·▪●◦*+–—-]\s|\d{1,3}[./)]\s?)")
+_LIST_MARKER = re.compile(r"^\s*(?:[•·▪●◦*+–—-]\s|\d{1,3}[./)]\s?|-{1,2}\w)|::\s*$")
 _LABELLED = re.compile(r"^[^:]{1,25}:\s")  # "Jan 29: ...", "Training cost: ...": a data line, not prose
+_LINE_FINISHED = tuple(".!?:;…\"'”’)]")
 _PROSE_MIN_WORDS = 8
-_LANGUAGE_SAMPLE_WORDS = 200_000  # enough words to tell the corpus's language
-_MENU_MIN_ITEMS = 3
+_LANGUAGE_SAMPLE_WORDS = 1_000_000  # enough words to tell the corpus's language and learn its vocabulary
+_KNOWN_WORD_SHARE = 0.5
+_SHORT_FOREIGN_MIN_WORDS = 3
+_MENU_MIN_ITEMS = 5
+_EDGE_MENU_MIN_ITEMS = 3  # at a page's top or bottom, or beside boilerplate, fewer items make a menu
+_MENU_MAX_WORDS = 4
 _SENTENCE_MIN_WORDS = 5
 _MIN_FUNCTION_WORD_SHARE = 0.15
+_FURNITURE_MIN_DOCUMENTS = 3
+_FURNITURE_DOCUMENT_SHARE = 0.3  # a short line on this share of the pages is part of the site, not the page
 
 
 class LineKind(Enum):
@@ -48,11 +68,29 @@ class LineKind(Enum):
     EMPTY = "empty"  # no words at all ("* * *", "399,-"): never indexed, transparent to its neighbours
 
 
+class Reason(Enum):
+    """Why a line is left out, for the index report and `--explain`."""
+
+    MANIFEST = "manifest pattern"
+    PLACEHOLDER = "template placeholder"
+    DEBRIS = "glued page elements or markup"
+    SITE_NOTICE = "site notice repeated across documents"
+    REPEATED = "short line on many documents"
+    OTHER_LANGUAGE = "prose in another language"
+    NAVIGATION = "navigation run"
+    NEIGHBOURS = "short line among boilerplate"
+    NO_WORDS = "no words"
+
+
+_STRONG = frozenset({Reason.MANIFEST, Reason.PLACEHOLDER, Reason.DEBRIS, Reason.SITE_NOTICE, Reason.REPEATED})
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     start: int
     end: int
     kind: LineKind
+    reason: Reason | None = None  # why it is not content
 
 
 def split_lines(text: str) -> list[tuple[int, int]]:
@@ -65,6 +103,36 @@ def split_lines(text: str) -> list[tuple[int, int]]:
             spans.append((start, start + len(body)))
         start += len(piece)
     return spans
+
+
+def logical_lines(text: str) -> list[tuple[int, int]]:
+    """Non-blank lines with hard-wrapped ones joined: a line that stops mid-sentence continues on the next one
+    when that starts in lowercase (the span then holds the line break)."""
+    joined: list[tuple[int, int]] = []
+    previous_end = -1
+    for start, end in split_lines(text):
+        if joined and previous_end >= 0 and _continues(text, joined[-1][0], previous_end, start, end):
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+        previous_end = end
+    return joined
+
+
+def _continues(text: str, block_start: int, previous_end: int, start: int, end: int) -> bool:
+    if "\n\n" in text[previous_end:start].replace("\r", "").replace(" ", "").replace("\t", ""):
+        return False  # a blank line between them: a new paragraph
+    previous = text[block_start:previous_end].rstrip()
+    current = text[start:end].lstrip()
+    return bool(previous) and not previous.endswith(_LINE_FINISHED) and current[:1].islower()
+
+
+def _is_debris(line: str) -> bool:
+    if _CODE_LIKE.search(line):
+        return False
+    return _SCRAPE_DEBRIS.search(line) is not None or any(
+        match.group(1).casefold() in STOPWORDS for match in _GLUED_WORD.finditer(line)
+    )
 
 
 def _word_counts(line: str) -> tuple[int, int]:
@@ -81,31 +149,63 @@ class BoilerplateFilter:
     """Built once over the whole corpus, since repetition across documents is the strongest evidence."""
 
     def __init__(self, texts: Iterable[str]) -> None:
-        lines = Counter[str]()
-        function_words = words = 0
+        documents_with = Counter[str]()
+        function_words = words = documents = 0
+        vocabulary: set[str] = set()
         for text in texts:
-            for start, end in split_lines(text):
-                line = text[start:end]
-                lines[_normal(line)] += 1
-                if words < _LANGUAGE_SAMPLE_WORDS:
-                    found, function = _word_counts(line)
-                    if found >= _PROSE_MIN_WORDS:
-                        words += found
+            documents += 1
+            lines = {_normal(text[start:end]) for start, end in logical_lines(text)}
+            documents_with.update(lines)
+            if words < _LANGUAGE_SAMPLE_WORDS:
+                for line in lines:
+                    found = _WORD.findall(line.replace("’", "'"))
+                    function = sum(map(STOPWORDS.__contains__, found))
+                    if len(found) >= _PROSE_MIN_WORDS:
+                        words += len(found)
                         function_words += function
-        self._repeated = {line for line, count in lines.items() if count > 1}
+                        if function >= _MIN_FUNCTION_WORD_SHARE * len(found):
+                            vocabulary.update(found)
+        self._vocabulary = vocabulary
+        self._in_documents = {line: count for line, count in documents_with.items() if count > 1}
+        self._furniture_documents = max(_FURNITURE_MIN_DOCUMENTS, _FURNITURE_DOCUMENT_SHARE * documents)
         # The function-word test only makes sense for English text; a corpus in another language skips it.
         self._english = words > 0 and function_words / words >= _MIN_FUNCTION_WORD_SHARE
 
-    def classify(self, text: str, patterns: Sequence[re.Pattern[str]] = ()) -> list[Line]:
-        """Every non-blank line of `text`, as CONTENT, BOILERPLATE or EMPTY."""
-        lines = [Line(s, e, self._first_pass(text[s:e], patterns)) for s, e in split_lines(text)]
-        return self._resolve_short_lines(text, lines)
+    def classify(
+        self, text: str, patterns: Sequence[re.Pattern[str]] = (), own_lines: Collection[str] = ()
+    ) -> list[Line]:
+        """Every non-blank (logical) line of `text`, as CONTENT, BOILERPLATE or EMPTY, with the reason.
 
-    def content_blocks(self, text: str, patterns: Sequence[re.Pattern[str]] = ()) -> list[list[tuple[int, int]]]:
+        `own_lines` are the document's title and author: those lines are always content."""
+        own = {_normal(line) for line in own_lines}
+        lines, kept = [], []
+        for start, end in logical_lines(text):
+            line = text[start:end]
+            if _normal(line) in own:  # transparent to its neighbours, like an empty line, and always kept
+                kept.append(len(lines))
+                lines.append(Line(start, end, LineKind.EMPTY))
+            else:
+                kind, reason = self._first_pass(line, patterns)
+                lines.append(Line(start, end, kind, reason))
+        resolved = self._resolve_short_lines(text, lines)
+        for i in kept:
+            resolved[i] = Line(resolved[i].start, resolved[i].end, LineKind.CONTENT)
+        if not any(line.kind is LineKind.CONTENT for line in resolved):
+            return [
+                Line(line.start, line.end, LineKind.CONTENT)
+                if line.kind is LineKind.BOILERPLATE and line.reason not in _STRONG
+                else line
+                for line in resolved
+            ]
+        return resolved
+
+    def content_blocks(
+        self, text: str, patterns: Sequence[re.Pattern[str]] = (), own_lines: Collection[str] = ()
+    ) -> list[list[tuple[int, int]]]:
         """Runs of consecutive content lines; a passage never crosses from one run to the next."""
         blocks: list[list[tuple[int, int]]] = []
         current: list[tuple[int, int]] = []
-        for line in self.classify(text, patterns):
+        for line in self.classify(text, patterns, own_lines):
             if line.kind is LineKind.CONTENT:
                 current.append((line.start, line.end))
             elif current:
@@ -115,63 +215,100 @@ class BoilerplateFilter:
             blocks.append(current)
         return blocks
 
-    def _first_pass(self, line: str, patterns: Sequence[re.Pattern[str]]) -> LineKind:
+    def _first_pass(self, line: str, patterns: Sequence[re.Pattern[str]]) -> tuple[LineKind, Reason | None]:
+        if not _LETTER.search(line):
+            return LineKind.EMPTY, Reason.NO_WORDS
         words, function_words = _word_counts(line)
-        if not words:
-            return LineKind.EMPTY
-        if (
-            _normal(line) in self._repeated
-            or any(p.search(line) for p in patterns)
-            or _PLACEHOLDER.match(line)
-            or _SCRAPE_DEBRIS.search(line)
-        ):
-            return LineKind.BOILERPLATE
+        if any(p.search(line) for p in patterns):
+            return LineKind.BOILERPLATE, Reason.MANIFEST
+        if _PLACEHOLDER.match(line):
+            return LineKind.BOILERPLATE, Reason.PLACEHOLDER
+        if _is_debris(line):
+            return LineKind.BOILERPLATE, Reason.DEBRIS
         finished = _FINISHED.search(line) is not None
         is_prose = (words >= _PROSE_MIN_WORDS and (finished or not _LABELLED.match(line))) or (
             words >= _SENTENCE_MIN_WORDS and finished
         )
+        repeated = self._in_documents.get(_normal(line), 1)
+        if repeated > 1 and _SITE_NOTICE.search(line):
+            return LineKind.BOILERPLATE, Reason.SITE_NOTICE
+        if not is_prose and repeated >= self._furniture_documents:
+            return LineKind.BOILERPLATE, Reason.REPEATED
         if not is_prose:
-            return LineKind.SHORT
-        if self._english and function_words / words < _MIN_FUNCTION_WORD_SHARE:
-            return LineKind.BOILERPLATE
-        return LineKind.CONTENT
+            if self._english and self._short_line_in_other_language(line, words, function_words):
+                return LineKind.BOILERPLATE, Reason.OTHER_LANGUAGE
+            return LineKind.SHORT, None
+        if self._english and self._other_language(line, words, function_words):
+            return LineKind.BOILERPLATE, Reason.OTHER_LANGUAGE
+        return LineKind.CONTENT, None
 
     def _resolve_short_lines(self, text: str, lines: list[Line]) -> list[Line]:
-        decided = [line.kind for line in lines]
+        decided = [(line.kind, line.reason) for line in lines]
         i = 0
         while i < len(lines):
-            if decided[i] is not LineKind.SHORT:
+            if decided[i][0] is not LineKind.SHORT:
                 i += 1
                 continue
             j = i
-            while j < len(lines) and decided[j] in (LineKind.SHORT, LineKind.EMPTY):
+            while j < len(lines) and decided[j][0] in (LineKind.SHORT, LineKind.EMPTY):
                 j += 1
-            before = next((decided[k] for k in range(i - 1, -1, -1) if decided[k] is not LineKind.EMPTY), None)
-            after = decided[j] if j < len(lines) else None
+            before = next((decided[k][0] for k in range(i - 1, -1, -1) if decided[k][0] is not LineKind.EMPTY), None)
+            after = decided[j][0] if j < len(lines) else None
             sides = {before, after} - {None}
-            menu = [k for k in range(i, j) if self._is_menu_item(text[lines[k].start : lines[k].end])]
-            if len(menu) >= _MENU_MIN_ITEMS:  # a navigation run: boilerplate wherever it stands
+            menu = [
+                k
+                for k in range(i, j)
+                if decided[k][0] is LineKind.SHORT and self._is_menu_item(text[lines[k].start : lines[k].end])
+            ]
+            at_edge = before in (None, LineKind.BOILERPLATE) or after in (None, LineKind.BOILERPLATE)
+            if len(menu) >= (_EDGE_MENU_MIN_ITEMS if at_edge else _MENU_MIN_ITEMS):  # a navigation run
                 for k in menu:
-                    decided[k] = LineKind.BOILERPLATE
+                    decided[k] = (LineKind.BOILERPLATE, Reason.NAVIGATION)
             for k in range(i, j):
-                if decided[k] is not LineKind.SHORT:
+                if decided[k][0] is not LineKind.SHORT:
                     continue
                 if sides <= {LineKind.CONTENT}:
-                    decided[k] = LineKind.CONTENT
+                    decided[k] = (LineKind.CONTENT, None)
                 elif LineKind.CONTENT not in sides:
-                    decided[k] = LineKind.BOILERPLATE
+                    decided[k] = (LineKind.BOILERPLATE, Reason.NEIGHBOURS)
                 else:
                     decided[k] = self._border_line(text[lines[k].start : lines[k].end])
             i = j
-        return [Line(line.start, line.end, kind) for line, kind in zip(lines, decided, strict=True)]
+        return [Line(line.start, line.end, kind, reason) for line, (kind, reason) in zip(lines, decided, strict=True)]
+
+    def _other_language(self, line: str, words: int, function_words: int) -> bool:
+        """Few English function words and mostly words the corpus's English prose never uses: a keyword list
+        ("multiple terminal systems, interval arithmetic") or a code line is English enough."""
+        if function_words >= _MIN_FUNCTION_WORD_SHARE * words or _CODE_LIKE.search(line):
+            return False
+        found = _WORD.findall(line.casefold().replace("’", "'"))
+        return sum(word in self._vocabulary for word in found) < _KNOWN_WORD_SHARE * len(found)
+
+    def _short_line_in_other_language(self, line: str, words: int, function_words: int) -> bool:
+        """A short line of three words or more, none of them an English function word, mostly unknown to the
+        corpus's English, and no list item, name, date, number or code."""
+        if words < _SHORT_FOREIGN_MIN_WORDS or function_words or _LIST_MARKER.search(line):
+            return False
+        if _NAME_OR_DATE.search(line) or any(ch.isdigit() for ch in line):
+            return False
+        return self._other_language(line, words, function_words)
 
     def _is_menu_item(self, line: str) -> bool:
-        """A short line that is no list item, no "label: value" line, and has no function word."""
-        if not self._english or _LIST_MARKER.match(line) or _LABELLED.match(line):
+        """A short line that is no list item, no "label: value", no name or date, nothing code-like, and has no
+        function word."""
+        if (
+            not self._english
+            or _LIST_MARKER.search(line)
+            or _LABELLED.match(line)
+            or _NAME_OR_DATE.search(line)
+            or _CODE_LIKE.search(line)
+            or _FINISHED.search(line)
+        ):
             return False
-        return _word_counts(line)[1] == 0
+        words, function_words = _word_counts(line)
+        return words <= _MENU_MAX_WORDS and function_words == 0
 
-    def _border_line(self, line: str) -> LineKind:
-        if _LIST_MARKER.match(line) or not self._english:
-            return LineKind.CONTENT
-        return LineKind.CONTENT if _word_counts(line)[1] else LineKind.BOILERPLATE
+    def _border_line(self, line: str) -> tuple[LineKind, Reason | None]:
+        if _LIST_MARKER.search(line) or not self._english or _word_counts(line)[1] or _CODE_LIKE.search(line):
+            return LineKind.CONTENT, None
+        return LineKind.BOILERPLATE, Reason.NEIGHBOURS

@@ -99,7 +99,8 @@ def _chunk_document(
 ) -> ChunkedDocument:
     sentences: list[tuple[int, int]] = []
     passages: list[tuple[int, int]] = []
-    for block in cleaner.content_blocks(doc.text, manifest.boilerplate_patterns(doc.source)):
+    own_lines = [line for line in (doc.title, doc.author) if line]
+    for block in cleaner.content_blocks(doc.text, manifest.boilerplate_patterns(doc.source), own_lines):
         block_sentences, block_passages = chunk_block(
             doc.text,
             block,

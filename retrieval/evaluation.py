@@ -21,10 +21,13 @@ class EvalCase(BaseModel):
 
     q: str
     gold: list[str] = Field(default_factory=list)
+    kind: str | None = Field(None, description="How it was written: literal, paraphrase or unanswerable.")
+    doc: str | None = Field(None, description="The document the writer took the gold from.")
 
 
 class EvalResult(BaseModel):
     question: str
+    kind: str | None = None
     should_abstain: bool
     answered: bool
     rank: int | None = Field(description="1-based rank of the first quote containing a gold substring.")
@@ -36,8 +39,11 @@ class EvalReport(BaseModel):
     hit_at_1: float
     hit_at_3: float
     mrr_at_10: float
-    abstention_precision: float
+    abstained: int
+    abstention_precision: float | None = Field(description="Share of abstentions that were right; None if none.")
     abstention_recall: float
+    refused_answerable: float = Field(description="Share of answerable questions that got no answer.")
+    answered_unanswerable: float = Field(description="Share of unanswerable questions that got an answer.")
     results: list[EvalResult]
 
 
@@ -77,7 +83,11 @@ def evaluate(retriever: Retriever, cases: list[EvalCase]) -> EvalReport:
     for case in cases:
         answer = retriever.ask(case.q, EVAL_TOP_K)
         rank = first_gold_rank(answer, case.gold) if case.gold and answer.answered else None
-        results.append(EvalResult(question=case.q, should_abstain=not case.gold, answered=answer.answered, rank=rank))
+        results.append(
+            EvalResult(
+                question=case.q, kind=case.kind, should_abstain=not case.gold, answered=answer.answered, rank=rank
+            )
+        )
     answerable = [r for r in results if not r.should_abstain]
     abstained = [r for r in results if not r.answered]
     should = [r for r in results if r.should_abstain]
@@ -92,7 +102,10 @@ def evaluate(retriever: Retriever, cases: list[EvalCase]) -> EvalReport:
         hit_at_1=share(sum(r.rank == 1 for r in answerable), len(answerable)),
         hit_at_3=share(sum(r.rank is not None and r.rank <= 3 for r in answerable), len(answerable)),
         mrr_at_10=share(sum(1 / r.rank for r in answerable if r.rank is not None), len(answerable)),
-        abstention_precision=share(right_abstentions, len(abstained)),
+        abstained=len(abstained),
+        abstention_precision=share(right_abstentions, len(abstained)) if abstained else None,
         abstention_recall=share(right_abstentions, len(should)),
+        refused_answerable=share(sum(not r.answered for r in answerable), len(answerable)),
+        answered_unanswerable=share(sum(r.answered for r in should), len(should)),
         results=results,
     )

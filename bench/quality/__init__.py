@@ -1,0 +1,1 @@
+"""Answer quality across corpora of different kinds, with held-out question halves. `python -m bench.quality`."""

@@ -1,0 +1,92 @@
+"""The quality benchmark's corpora, rebuilt on this machine from sources anyone can get (none is kept in git).
+
+* news: the bundled corpus (five scraped articles, with site furniture);
+* git: git's manual, the AsciiDoc sources in Debian's `git-doc` package (~290 pages);
+* licenses: the license texts Debian ships in /usr/share/common-licenses (legal/policy text, much shared wording);
+* cacm: the CACM test collection (3,204 abstracts, topics and relevance judgments) from ../shared/data/cacm.tgz.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "bench" / "quality" / "data"
+CACM_ARCHIVE = ROOT.parent / "shared" / "data" / "cacm.tgz"
+GIT_DOC_PACKAGE = "git-doc=1:2.39.5-0+deb12u3"
+LICENSES = (
+    "Apache-2.0 Artistic BSD CC0-1.0 GFDL-1.2 GFDL-1.3 GPL-1 GPL-2 GPL-3 LGPL-2 LGPL-2.1 LGPL-3 MPL-1.1 MPL-2.0"
+).split()
+CORPORA = ("news", "git", "licenses", "cacm")
+
+
+class CorpusUnavailable(Exception):
+    """A corpus cannot be rebuilt on this machine: one line saying what is missing."""
+
+
+def corpus_dir(name: str) -> Path:
+    """The corpus directory, built on first use."""
+    if name == "news":
+        return ROOT / "corpus"
+    home = DATA / name
+    if not (home / "docs").is_dir():
+        builders = {"git": _build_git, "licenses": _build_licenses, "cacm": _build_cacm}
+        staging = Path(tempfile.mkdtemp(dir=_make(DATA)))
+        try:
+            builders[name](_make(staging / "docs"))
+            staging.rename(home)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return home / "docs"
+
+
+def cacm_dir() -> Path:
+    """Where the CACM topics and judgments are (beside its docs)."""
+    corpus_dir("cacm")
+    return DATA / "cacm"
+
+
+def _make(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _build_git(target: Path) -> None:
+    with tempfile.TemporaryDirectory() as work:
+        try:
+            subprocess.run(
+                ["apt-get", "download", GIT_DOC_PACKAGE], cwd=work, check=True, capture_output=True, timeout=600
+            )
+            deb = next(Path(work).glob("git-doc_*.deb"))
+            subprocess.run(["dpkg", "-x", str(deb), "x"], cwd=work, check=True, capture_output=True, timeout=600)
+        except (OSError, subprocess.SubprocessError, StopIteration) as error:
+            raise CorpusUnavailable(f"git: cannot get {GIT_DOC_PACKAGE} with apt-get download ({error})") from None
+        docs = Path(work) / "x" / "usr" / "share" / "doc" / "git-doc"
+        for path in sorted(docs.rglob("*.txt")):
+            destination = target / path.relative_to(docs)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
+
+
+def _build_licenses(target: Path) -> None:
+    source = Path("/usr/share/common-licenses")
+    for name in LICENSES:
+        if not (source / name).is_file():
+            raise CorpusUnavailable(f"licenses: {source / name} is missing (Debian's base-files ships it)")
+        shutil.copyfile(source / name, target / f"{name}.txt")
+
+
+def _build_cacm(target: Path) -> None:
+    if not CACM_ARCHIVE.is_file():
+        raise CorpusUnavailable(f"cacm: {CACM_ARCHIVE} is missing")
+    with tempfile.TemporaryDirectory() as work, tarfile.open(CACM_ARCHIVE) as archive:
+        archive.extractall(work, filter="data")
+        found = Path(work) / "cacm"
+        for path in sorted((found / "docs").glob("*.txt")):
+            shutil.copyfile(path, target / path.name)
+        for name in ("topics.jsonl", "qrels.txt"):
+            shutil.copyfile(found / name, target.parent / name)

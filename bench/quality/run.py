@@ -1,0 +1,87 @@
+"""Scores every corpus's question set, one half at a time: `python -m bench.quality [--half dev|test]`.
+
+The dev half is for development and may be looked at (`--misses` lists what went wrong); the test half is run
+only to report, so `--misses` is refused for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.quality.corpora import DATA, corpus_dir
+from retrieval.evaluation import EvalReport, evaluate, read_cases
+from retrieval.retriever import Retriever
+from retrieval.settings import RetrievalSettings
+
+QUESTIONS = Path(__file__).resolve().parent / "questions"
+SETS = ("news", "git", "licenses")
+KINDS = ("literal", "paraphrase")
+
+
+def score_set(name: str, half: str, retriever: Retriever) -> EvalReport:
+    return evaluate(retriever, read_cases(QUESTIONS / f"{name}.{half}.jsonl"))
+
+
+def open_corpus(name: str, index_dir: Path) -> Retriever:
+    return Retriever.open(corpus_dir(name), RetrievalSettings(), index_dir / f"{name}.index")
+
+
+def kind_hit_at_3(report: EvalReport, kind: str) -> str:
+    rows = [r for r in report.results if r.kind == kind]
+    if not rows:
+        return "-"
+    return f"{sum(r.rank is not None and r.rank <= 3 for r in rows) / len(rows):.2f}"
+
+
+def table_row(name: str, half: str, report: EvalReport) -> str:
+    return (
+        f"| {name} | {half} | {report.questions} | {report.hit_at_1:.2f} | {report.hit_at_3:.2f} | "
+        f"{report.mrr_at_10:.2f} | {kind_hit_at_3(report, 'literal')} | {kind_hit_at_3(report, 'paraphrase')} | "
+        f"{report.refused_answerable:.2f} | {1 - report.answered_unanswerable:.2f} |"
+    )
+
+
+HEADER = (
+    "| corpus | half | questions | hit@1 | hit@3 | MRR@10 | hit@3 literal | hit@3 paraphrase | answerable refused "
+    "| unanswerable abstained |\n|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def misses(report: EvalReport) -> list[str]:
+    lines = []
+    for r in report.results:
+        if r.should_abstain and r.answered:
+            lines.append(f"  answered, should abstain: {r.question}")
+        elif not r.should_abstain and not r.answered:
+            lines.append(f"  refused ({r.kind}): {r.question}")
+        elif not r.should_abstain and (r.rank is None or r.rank > 1):
+            lines.append(f"  rank {r.rank} ({r.kind}): {r.question}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__)
+    parser.add_argument("--half", choices=("dev", "test"), default="dev")
+    parser.add_argument("--sets", nargs="*", default=list(SETS), choices=SETS)
+    parser.add_argument("--misses", action="store_true", help="list the questions missed (dev half only)")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the reports as JSON")
+    args = parser.parse_args(argv)
+    if args.misses and args.half == "test":
+        parser.error("the test half is run only to report: --misses is for the dev half")
+    DATA.mkdir(parents=True, exist_ok=True)
+    reports: dict[str, EvalReport] = {}
+    with tempfile.TemporaryDirectory(dir=DATA) as index_dir:
+        print(HEADER)
+        for name in args.sets:
+            report = score_set(name, args.half, open_corpus(name, Path(index_dir)))
+            reports[name] = report
+            print(table_row(name, args.half, report), flush=True)
+            if args.misses:
+                print("\n".join(misses(report)), file=sys.stderr, flush=True)
+    if args.json:
+        args.json.write_text(json.dumps({k: v.model_dump() for k, v in reports.items()}, indent=1))
+    return 0
