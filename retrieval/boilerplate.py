@@ -178,7 +178,8 @@ class BoilerplateFilter:
 
         `own_lines` are the document's title and author: those lines are always content."""
         own = {_normal(line) for line in own_lines}
-        lines, kept = [], []
+        lines: list[Line] = []
+        kept: list[int] = []
         for start, end in logical_lines(text):
             line = text[start:end]
             if _normal(line) in own:  # transparent to its neighbours, like an empty line, and always kept

@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +23,7 @@ from retrieval.analysis import analyze
 from retrieval.boilerplate import BoilerplateFilter
 from retrieval.documents import Document, Manifest
 from retrieval.passages import chunk_block
+from retrieval.sections import find_sections
 from retrieval.settings import RetrievalSettings
 
 PARALLEL_MIN_CHARS = 4_000_000  # below this, starting workers costs more than it saves
@@ -33,6 +35,7 @@ class ChunkedDocument:
     sentences: npt.NDArray[np.int64]  # (n, 2): start, end character offsets into the document's text
     passages: npt.NDArray[np.int64]  # (m, 2): [first, stop) over this document's sentences
     passage_terms: list[str]  # each passage's terms, joined by spaces (terms hold no whitespace)
+    headings: npt.NDArray[np.int64]  # (m, 2): each passage's section heading (start, end), or (-1, -1)
     aliases: Aliases
 
 
@@ -112,8 +115,20 @@ def _chunk_document(
         sentences.extend(block_sentences)
         passages.extend((base + first, base + stop) for first, stop in block_passages)
     sentence_terms = [" ".join(analyze(doc.text[start:end])) for start, end in sentences]
-    passage_terms = [" ".join(filter(None, sentence_terms[first:stop])) for first, stop in passages]
-    return ChunkedDocument(_pairs(sentences), _pairs(passages), passage_terms, find_aliases([doc.text]))
+    # Context terms: what the document and the section are about, which a passage's own words may not say.
+    document_terms = " ".join(analyze(f"{doc.title} {Path(doc.source).stem}"))
+    sections = find_sections(doc.text)
+    headings: list[tuple[int, int]] = []
+    passage_terms = []
+    for first, stop in passages:
+        heading = sections.heading_before(sentences[first][0])
+        span = (heading.start, heading.end) if heading and heading.end <= sentences[first][0] else (-1, -1)
+        headings.append(span)
+        context = [document_terms, " ".join(analyze(doc.text[span[0] : span[1]])) if span[0] >= 0 else ""]
+        passage_terms.append(" ".join(filter(None, [*sentence_terms[first:stop], *context])))
+    return ChunkedDocument(
+        _pairs(sentences), _pairs(passages), passage_terms, _pairs(headings), find_aliases([doc.text])
+    )
 
 
 def _pairs(spans: list[tuple[int, int]]) -> npt.NDArray[np.int64]:

@@ -1,17 +1,20 @@
 """From ranked passages to an answer: the best sentences of each, merged, highlighted, or an honest abstention.
 
-Abstention rule: a quote *covers* the share of the question's weight (see `question.py`) whose concepts it
-holds, counting those of its best sentence fully and those only in neighbouring sentences at half (terms found
-together are better evidence than terms scattered around). If no candidate quote covers at least
-`min_coverage`, the documents do not answer the question: "What is the capital of France?" matches "capital" but
-not "France", the heavier term, and gets no answer.
+Abstention, calibrated on four corpora at once (news, a software manual, licenses, CACM; see bench/quality):
+the documents do not answer a question when `max_unknown_share` or more of its weight (see `question.py`) is
+words no passage uses ("What is the capital of France?" of a corpus that never says "France"), or when no
+passage, read with its document's title and its section heading, holds `min_coverage` of the weight.
+
+Ranking follows the retrieval evidence of each quote's passage (which counts the title and section a quote's
+own sentences may not repeat), weighed by how much of the question the quote itself covers: a quote's best
+sentence counts fully, what neighbouring sentences add counts half.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from retrieval.analysis import analyze, analyze_spans
 from retrieval.answers import Answer, Highlight, Quote
@@ -28,6 +31,9 @@ CONTEXT_CHARS = 160
 SHORTEST_QUOTE_LENGTH_SHARE = 0.5  # a fragment is not scored as if it were all signal
 SCATTERED_TERM_FACTOR = 0.5
 RELATIVE_SCORE_FLOOR = 0.3
+TIE_BREAK = 1e-9
+ANSWER_TYPE_BONUS = 0.25  # as if the quote covered a quarter more of the question: a signal, not a filter
+QUOTES_IN_SCORE_ORDER = 3
 
 EMPTY_NOTE = "Ask a question about the documents: name a person, a company, a number or a topic."
 NO_TERMS_NOTE = "That question has no words to search for. Name a person, company, number or topic."
@@ -45,6 +51,28 @@ class _Candidate:
     start: int
     end: int
     score: float
+
+
+_ASKS_AMOUNT = re.compile(
+    r"\bhow\s+(?:much|many|long|far|big|large|high|low|often|old)\b|\bwhat\s+(?:price|percentage|share|number)\b",
+    re.IGNORECASE,
+)
+_ASKS_TIME = re.compile(r"^\W*when\b|\bwhat\s+(?:year|date|day|month|time)\b", re.IGNORECASE)
+_AMOUNT = re.compile(r"\d")
+_TIME = re.compile(
+    r"\b(?:1[6-9]|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d"
+    r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b",
+    re.IGNORECASE,
+)
+
+
+def answer_type(question: str) -> re.Pattern[str] | None:
+    """What a right answer holds: a number for "how much / how many", a date or day for "when"."""
+    if _ASKS_AMOUNT.search(question):
+        return _AMOUNT
+    if _ASKS_TIME.search(question):
+        return _TIME
+    return None
 
 
 def clean_question(question: str) -> str:
@@ -65,10 +93,13 @@ def compose_answer(index: CorpusIndex, question: str, settings: RetrievalSetting
     asked = parse_question(question, index.engine, index.aliases)
     if not asked.concepts:
         return Answer(question=question, answered=False, note=NO_TERMS_NOTE)
+    if asked.unknown_share >= settings.max_unknown_share:
+        return Answer(question=question, answered=False, note=ABSTAIN_NOTE)
 
+    wanted = answer_type(question)
     candidates: list[_Candidate] = []
     hits: dict[tuple[int, int], set[str]] = {}  # overlapping passages share sentences: match each once
-    for passage in _candidate_passages(index, asked.search_terms, top_k):
+    for passage, passage_score in _candidate_passages(index, asked.search_terms, top_k):
         doc = index.passage_document(passage)
         text = index.document_text(doc)
         sentences = index.passage_sentences(passage)
@@ -78,41 +109,53 @@ def compose_answer(index: CorpusIndex, question: str, settings: RetrievalSetting
                 hits[doc, start] = asked.hits(set(analyze(text[start:end])))
             matched.append(hits[doc, start])
         start, end, coverage = _best_span(text, sentences, matched, asked, settings.max_quote_chars)
-        if coverage < settings.min_coverage:
+        context = asked.hits(_context_terms(index, passage, doc, text))
+        if asked.weight(set().union(context, *matched)) < settings.min_coverage * asked.total_weight:
             continue
-        counts = Counter(analyze(text[start:end]))
-        # Coordination: a quote holding more of the question's concepts ranks above one repeating a rare one.
-        coordination = len(asked.hits(set(counts))) / len(asked.concepts)
-        score = _quote_score(index, counts, asked, settings) * coverage * coordination
+        # Coverage breaks ties, and ranks alone where BM25 scores nothing at all (a corpus of one or two passages).
+        if wanted and wanted.search(text, start, end):
+            coverage = min(1.0, coverage + ANSWER_TYPE_BONUS)
+        score = max(passage_score, 0.0) * (0.5 + 0.5 * coverage) + TIE_BREAK * coverage
         candidates.append(_Candidate(doc, start, _with_context(text, sentences, start, end), score))
 
     quotes = _merge_overlapping(candidates, index, settings.max_quote_chars)
     if not quotes:
         return Answer(question=question, answered=False, note=ABSTAIN_NOTE)
     best = quotes[0].score
-    kept = [q for q in quotes if q.score >= RELATIVE_SCORE_FLOOR * best][:top_k]
+    kept = _spread([q for q in quotes if q.score >= RELATIVE_SCORE_FLOOR * best])[:top_k]
     return Answer(question=question, answered=True, quotes=[_quote(index, c, asked) for c in kept])
 
 
-def _candidate_passages(index: CorpusIndex, terms: list[str], top_k: int) -> list[int]:
+def _context_terms(index: CorpusIndex, passage: int, doc: int, text: str) -> set[str]:
+    """The terms of the passage's document title, file name and section heading (indexed with the passage)."""
+    info = index.documents[doc]
+    heading = index.passage_heading(passage)
+    context = f"{info.title} {Path(info.source).stem} {text[heading[0] : heading[1]] if heading else ''}"
+    return set(analyze(context))
+
+
+def _spread(quotes: list[_Candidate]) -> list[_Candidate]:
+    """The best quotes in score order, then the rest with a document's later quotes after every other
+    document's first: a long answer shows what several sources say before it shows more of one."""
+    head, tail = quotes[:QUOTES_IN_SCORE_ORDER], quotes[QUOTES_IN_SCORE_ORDER:]
+    shown = {quote.doc for quote in head}
+    firsts: list[_Candidate] = []
+    repeats: list[_Candidate] = []
+    for quote in tail:
+        (repeats if quote.doc in shown else firsts).append(quote)
+        shown.add(quote.doc)
+    return head + firsts + repeats
+
+
+def _candidate_passages(index: CorpusIndex, terms: list[str], top_k: int) -> list[tuple[int, float]]:
     """The best passages by BM25; in a tiny corpus, every passage.
 
     BM25Okapi's IDF is zero or negative for a term in half or more of the passages, so in a corpus of one or
     two passages it scores nothing at all; reading every passage of a tiny corpus costs nothing.
     """
     if index.passage_count <= SMALL_CORPUS_PASSAGES:
-        return list(range(index.passage_count))
-    return [passage for passage, _ in index.engine.top_k(terms, max(top_k * CANDIDATES_PER_QUOTE, MIN_CANDIDATES))]
-
-
-def _quote_score(index: CorpusIndex, counts: Counter[str], asked: Question, settings: RetrievalSettings) -> float:
-    """BM25 of the quote itself (its term counts), to rank what the reader will see. It uses the always-positive
-    IDF of the question's weights, so a term in most passages still counts a little instead of nothing or less."""
-    length = max(sum(counts.values()), SHORTEST_QUOTE_LENGTH_SHARE * index.engine.average_length)
-    norm = settings.k1 * (1 - settings.b + settings.b * length / (index.engine.average_length or 1.0))
-    return sum(
-        asked.concepts[key].weight * n * (settings.k1 + 1) / (n + norm) for key, n in asked.occurrences(counts).items()
-    )
+        return list(enumerate(index.engine.scores(terms).tolist()))
+    return index.engine.top_k(terms, max(top_k * CANDIDATES_PER_QUOTE, MIN_CANDIDATES))
 
 
 def _best_span(

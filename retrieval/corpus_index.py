@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from retrieval import abbreviations, analysis, bm25, boilerplate, chunking, passages, sentences
+from retrieval import abbreviations, analysis, bm25, boilerplate, chunking, documents, passages, sections, sentences
 from retrieval.abbreviations import Aliases
 from retrieval.bm25 import Bm25Engine
 from retrieval.chunking import chunk_corpus, merge_aliases
@@ -42,8 +42,16 @@ from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
 
-INDEX_SCHEMA = 2
-_PASSAGE_ARRAYS = ("sentence_start", "sentence_end", "passage_doc", "passage_first", "passage_stop")
+INDEX_SCHEMA = 3
+_PASSAGE_ARRAYS = (
+    "sentence_start",
+    "sentence_end",
+    "passage_doc",
+    "passage_first",
+    "passage_stop",
+    "passage_heading_start",
+    "passage_heading_end",
+)
 IntArray = npt.NDArray[np.int64]
 
 
@@ -102,6 +110,8 @@ class CorpusIndex:
         self._passage_doc: IntArray = arrays["passage_doc"]
         self._passage_first: IntArray = arrays["passage_first"]
         self._passage_stop: IntArray = arrays["passage_stop"]
+        self._passage_heading_start: IntArray = arrays["passage_heading_start"]
+        self._passage_heading_end: IntArray = arrays["passage_heading_end"]
         self.document_text = lru_cache(maxsize=256)(self._decode_document)
 
     @property
@@ -114,6 +124,11 @@ class CorpusIndex:
 
     def passage_document(self, passage: int) -> int:
         return int(self._passage_doc[passage])
+
+    def passage_heading(self, passage: int) -> tuple[int, int] | None:
+        """The span of the heading the passage stands under, in its document's text, if any."""
+        start = int(self._passage_heading_start[passage])
+        return None if start < 0 else (start, int(self._passage_heading_end[passage]))
 
     def passage_sentences(self, passage: int) -> list[tuple[int, int]]:
         """The passage's sentences as `(start, end)` character offsets into its document's text."""
@@ -141,6 +156,8 @@ class CorpusIndex:
                 parts["passage_doc"].append(np.full(len(doc.passages), doc_id, np.int64))
                 parts["passage_first"].append(doc.passages[:, 0] + sentences)
                 parts["passage_stop"].append(doc.passages[:, 1] + sentences)
+                parts["passage_heading_start"].append(doc.headings[:, 0])
+                parts["passage_heading_end"].append(doc.headings[:, 1])
                 sentences += len(doc.sentences)
                 merge_aliases(aliases, doc.aliases)
                 for terms in doc.passage_terms:
@@ -318,7 +335,7 @@ def _pipeline_digest() -> str:
     """The indexing code itself is part of the key: an upgrade that changes how text is cleaned, cut or analyzed
     rebuilds saved indexes instead of serving passages made by the old code."""
     digest = hashlib.sha256()
-    for module in (abbreviations, analysis, boilerplate, bm25, chunking, passages, sentences):
+    for module in (abbreviations, analysis, boilerplate, bm25, chunking, documents, passages, sections, sentences):
         digest.update(Path(str(module.__file__)).read_bytes())
     return digest.hexdigest()
 

@@ -36,6 +36,13 @@ class Question:
     search_terms: list[str]  # for BM25: the question's terms, then the other forms of its abbreviations
     concepts: dict[str, Concept]
 
+    unknown_weight: float = 0.0  # of the concepts no passage holds in any form (see `parse_question`)
+
+    @property
+    def unknown_share(self) -> float:
+        """The share of the question's weight that the documents never use: what it asks about is not there."""
+        return self.unknown_weight / self.total_weight if self.concepts else 0.0
+
     @property
     def total_weight(self) -> float:
         return sum(concept.weight for concept in self.concepts.values())
@@ -72,7 +79,14 @@ def parse_question(text: str, engine: Bm25Engine, aliases: Aliases) -> Question:
         for key, alternatives in forms.items()
     }
     extra = [t for alternatives in forms.values() for form in alternatives[1:] for t in form]
-    return Question(text, [span.term for span in spans] + extra, concepts)
+    # An unknown name ("GitLab") says the question is about something else; an unknown common word is as often
+    # a paraphrase ("shock" for "sell-off"), so it counts half again (calibrated in bench/quality).
+    unknown_weight = sum(
+        concept.weight * (1.0 if key in names else UNKNOWN_COMMON_WORD_FACTOR)
+        for key, concept in concepts.items()
+        if _document_frequency(engine, list(concept.forms)) == 0
+    )
+    return Question(text, [span.term for span in spans] + extra, concepts, unknown_weight)
 
 
 def _concept_forms(terms: list[str], aliases: Aliases, engine: Bm25Engine) -> dict[str, list[tuple[str, ...]]]:
@@ -121,11 +135,16 @@ def _weight(engine: Bm25Engine, key: str, forms: list[tuple[str, ...]], names: s
     which no document can match, and half as much when it is a common word ("message", "loser"), which a
     document may say otherwise."""
     passages = engine.passage_count
-    df = max(min(engine.document_frequency(t) for t in form) for form in forms)
+    df = _document_frequency(engine, forms)
     weight = math.log(1 + (passages - df + 0.5) / (df + 0.5))
     if df == 0 and key not in names:
         weight *= UNKNOWN_COMMON_WORD_FACTOR
     return weight
+
+
+def _document_frequency(engine: Bm25Engine, forms: list[tuple[str, ...]]) -> int:
+    """Passages holding the commonest form (a form's rarest term bounds it)."""
+    return max(min(engine.document_frequency(t) for t in form) for form in forms)
 
 
 def _names_something(question: str, span: Term) -> bool:

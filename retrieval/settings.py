@@ -18,10 +18,16 @@ class RetrievalSettings(BaseModel):
     passage_max_chars: int = Field(1200, ge=100, description="A passage stops growing past this length.")
     top_k: int = Field(3, ge=1, le=20, description="Quotes in an answer.")
     min_coverage: float = Field(
-        0.28,
+        0.1,
         ge=0,
         le=1,
-        description="Abstain unless the best passage matches this share of the question's IDF weight.",
+        description="Abstain unless a passage (with title and section) matches this share of the question's weight.",
+    )
+    max_unknown_share: float = Field(
+        0.27,
+        ge=0,
+        le=1,
+        description="Abstain when this share of the question's weight is words the documents never use.",
     )
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are refused with a message.")
     max_quote_chars: int = Field(600, ge=80, description="A quote grows by whole sentences up to this length.")

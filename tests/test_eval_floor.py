@@ -27,9 +27,9 @@ def test_question_set_is_big_and_varied_enough() -> None:
 def test_eval_holds_the_floor(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval", "--json", str(QUESTIONS)]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["hit_at_1"] >= 0.9
+    assert report["hit_at_1"] >= 0.85
     assert report["hit_at_3"] >= 0.97
-    assert report["mrr_at_10"] >= 0.93
+    assert report["mrr_at_10"] >= 0.9
     assert report["abstention_recall"] == 1.0
     assert report["abstention_precision"] == 1.0
 
@@ -37,6 +37,6 @@ def test_eval_holds_the_floor(capsys: pytest.CaptureFixture[str]) -> None:
 def test_paraphrase_set_holds_its_regression_floor(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval", "--json", str(QUESTIONS.with_name("paraphrase_questions.jsonl"))]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["hit_at_1"] >= 0.7
-    assert report["hit_at_3"] >= 0.78
+    assert report["hit_at_1"] >= 0.68
+    assert report["hit_at_3"] >= 0.8
     assert report["abstention_precision"] >= 0.7
