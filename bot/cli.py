@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     console = commands.add_parser("console", parents=[common], help="ask questions interactively")
     console.add_argument("--top-k", type=_positive_int, metavar="N", help="number of quotes")
 
-    commands.add_parser("index", parents=[common], help="build and save the index, and report on it")
+    index = commands.add_parser("index", parents=[common], help="build and save the index, and report on it")
+    index.add_argument("--explain", metavar="FILE", help="show what cleaning keeps and leaves out of one file")
 
     evaluate = commands.add_parser("eval", parents=[common], help="score answers on a question set")
     evaluate.add_argument("file", type=Path, metavar="FILE.jsonl", help='lines of {"q": ..., "gold": [...]}')
@@ -184,6 +185,8 @@ def _console(args: argparse.Namespace, config: Config) -> int:
 def _index(args: argparse.Namespace, config: Config) -> int:
     from bot.answering import open_retriever
 
+    if args.explain:
+        return _explain(config, args.explain)
     report = open_retriever(config, rebuild=True).report
     print(f"corpus:     {config.corpus_dir}")
     print(f"documents:  {report.documents}")
@@ -193,9 +196,38 @@ def _index(args: argparse.Namespace, config: Config) -> int:
     for skipped in report.skipped:
         print(f"  - {skipped.source}: {skipped.reason}")
     where = str(report.path) if report.saved else f"not saved (could not write {report.path})"
+    cleaning = report.cleaning
+    print(f"left out:   {cleaning.share_left_out:.1%} of the text (see --explain FILE)")
+    for reason, chars in sorted(cleaning.left_out.items(), key=lambda item: -item[1]):
+        print(f"  - {reason}: {chars / (cleaning.line_chars or 1):.1%}")
+    if cleaning.worst:
+        print("  most left out: " + ", ".join(f"{printable(s)} {share:.0%}" for s, share in cleaning.worst))
     print(f"index:      {where}")
     print(f"time:       {report.seconds:.2f} s")
     return EXIT_OK
+
+
+def _explain(config: Config, source: str) -> int:
+    from retrieval.explain import explain_file
+
+    for line in explain_file(config.corpus_dir, source):
+        mark = "kept    " if line.kept else "left out"
+        why = f" ({line.reason})" if line.reason else ""
+        print(f"{line.line:>6} {mark}{why}: {printable(line.text)}")
+    return EXIT_OK
+
+
+def printable(text: str) -> str:
+    """Text for a terminal: line breaks shown as ⏎, other control and direction characters escaped."""
+    return "".join(_printable_char(ch) for ch in text)
+
+
+def _printable_char(ch: str) -> str:
+    if ch == "\n":
+        return "⏎"
+    if ch.isprintable() or ch == "\t":
+        return ch
+    return " " if ch.isspace() else f"\\x{{{ord(ch):x}}}"
 
 
 def _eval(args: argparse.Namespace, config: Config) -> int:

@@ -127,6 +127,30 @@ def _continues(text: str, block_start: int, previous_end: int, start: int, end: 
     return bool(previous) and not previous.endswith(_LINE_FINISHED) and current[:1].islower()
 
 
+def content_blocks(lines: Iterable[Line]) -> list[list[tuple[int, int]]]:
+    """Runs of consecutive content lines of classified lines."""
+    blocks: list[list[tuple[int, int]]] = []
+    current: list[tuple[int, int]] = []
+    for line in lines:
+        if line.kind is LineKind.CONTENT:
+            current.append((line.start, line.end))
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def left_out(lines: Iterable[Line]) -> dict[str, int]:
+    """Characters left out of the index, by reason."""
+    found: dict[str, int] = {}
+    for line in lines:
+        if line.kind is not LineKind.CONTENT and line.reason is not None:
+            found[line.reason.value] = found.get(line.reason.value, 0) + line.end - line.start
+    return found
+
+
 def _is_debris(line: str) -> bool:
     if _CODE_LIKE.search(line):
         return False
@@ -204,17 +228,7 @@ class BoilerplateFilter:
         self, text: str, patterns: Sequence[re.Pattern[str]] = (), own_lines: Collection[str] = ()
     ) -> list[list[tuple[int, int]]]:
         """Runs of consecutive content lines; a passage never crosses from one run to the next."""
-        blocks: list[list[tuple[int, int]]] = []
-        current: list[tuple[int, int]] = []
-        for line in self.classify(text, patterns, own_lines):
-            if line.kind is LineKind.CONTENT:
-                current.append((line.start, line.end))
-            elif current:
-                blocks.append(current)
-                current = []
-        if current:
-            blocks.append(current)
-        return blocks
+        return content_blocks(self.classify(text, patterns, own_lines))
 
     def _first_pass(self, line: str, patterns: Sequence[re.Pattern[str]]) -> tuple[LineKind, Reason | None]:
         if not _LETTER.search(line):

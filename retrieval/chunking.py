@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from retrieval.abbreviations import Aliases, find_aliases
 from retrieval.analysis import analyze
-from retrieval.boilerplate import BoilerplateFilter
+from retrieval.boilerplate import BoilerplateFilter, content_blocks, left_out
 from retrieval.documents import Document, Manifest
 from retrieval.passages import chunk_block
 from retrieval.sections import find_sections
@@ -37,10 +37,13 @@ class ChunkedDocument:
     passage_terms: list[str]  # each passage's terms, joined by spaces (terms hold no whitespace)
     headings: npt.NDArray[np.int64]  # (m, 2): each passage's section heading (start, end), or (-1, -1)
     aliases: Aliases
+    line_chars: int  # characters on the document's non-blank lines
+    left_out: dict[str, int]  # of those, the characters not indexed, by reason
 
 
-# What forked workers share with the parent: set just before the pool starts, read-only afterwards.
-_shared: tuple[list[Document], Manifest, BoilerplateFilter, RetrievalSettings] | None = None
+_Job = tuple[list[Document], Manifest, BoilerplateFilter, RetrievalSettings]
+# A worker process's own job, set once by the pool's initializer (never in the parent process).
+_worker_job: _Job | None = None
 
 
 def chunk_corpus(
@@ -48,21 +51,17 @@ def chunk_corpus(
 ) -> Iterator[ChunkedDocument]:
     """Every document chunked, in order, as a stream: the caller indexes each while later ones are still
     being cut, so a large corpus never holds all of its passages' terms at once."""
-    global _shared
-    cleaner = BoilerplateFilter(doc.text for doc in documents)
-    _shared = (documents, manifest, cleaner, settings)
-    try:
-        batches = _batches(documents)
-        workers = _worker_count(documents)
-        if workers > 1:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                for batch in pool.map(_chunk_batch, batches):
-                    yield from batch
-        else:
-            for batch_range in batches:
-                yield from _chunk_batch(batch_range)
-    finally:
-        _shared = None
+    job: _Job = (documents, manifest, BoilerplateFilter(doc.text for doc in documents), settings)
+    batches = _batches(documents)
+    workers = _worker_count(documents)
+    if workers > 1:
+        context = multiprocessing.get_context("fork")  # the job reaches workers by fork, never pickled
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(job,)) as pool:
+            for batch in pool.map(_chunk_batch_in_worker, batches):
+                yield from batch
+    else:
+        for batch_range in batches:
+            yield from _chunk_batch(job, batch_range)
 
 
 def merge_aliases(into: Aliases, found: Aliases) -> None:
@@ -91,9 +90,18 @@ def _batches(documents: list[Document]) -> list[tuple[int, int]]:
     return batches
 
 
-def _chunk_batch(batch: tuple[int, int]) -> list[ChunkedDocument]:
-    assert _shared is not None, "chunk_corpus sets the shared state first"
-    documents, manifest, cleaner, settings = _shared
+def _start_worker(job: _Job) -> None:
+    global _worker_job
+    _worker_job = job
+
+
+def _chunk_batch_in_worker(batch: tuple[int, int]) -> list[ChunkedDocument]:
+    assert _worker_job is not None, "the pool's initializer sets the job"
+    return _chunk_batch(_worker_job, batch)
+
+
+def _chunk_batch(job: _Job, batch: tuple[int, int]) -> list[ChunkedDocument]:
+    documents, manifest, cleaner, settings = job
     return [_chunk_document(doc, manifest, cleaner, settings) for doc in documents[batch[0] : batch[1]]]
 
 
@@ -103,7 +111,8 @@ def _chunk_document(
     sentences: list[tuple[int, int]] = []
     passages: list[tuple[int, int]] = []
     own_lines = [line for line in (doc.title, doc.author) if line]
-    for block in cleaner.content_blocks(doc.text, manifest.boilerplate_patterns(doc.source), own_lines):
+    lines = cleaner.classify(doc.text, manifest.boilerplate_patterns(doc.source), own_lines)
+    for block in content_blocks(lines):
         block_sentences, block_passages = chunk_block(
             doc.text,
             block,
@@ -127,7 +136,13 @@ def _chunk_document(
         context = [document_terms, " ".join(analyze(doc.text[span[0] : span[1]])) if span[0] >= 0 else ""]
         passage_terms.append(" ".join(filter(None, [*sentence_terms[first:stop], *context])))
     return ChunkedDocument(
-        _pairs(sentences), _pairs(passages), passage_terms, _pairs(headings), find_aliases([doc.text])
+        _pairs(sentences),
+        _pairs(passages),
+        passage_terms,
+        _pairs(headings),
+        find_aliases([doc.text]),
+        sum(line.end - line.start for line in lines),
+        left_out(lines),
     )
 
 

@@ -67,6 +67,22 @@ class DocumentInfo:
 
 
 @dataclass(frozen=True)
+class CleaningReport:
+    """What cleaning left out of the index: characters by reason, and the documents that lost the most."""
+
+    line_chars: int = 0
+    left_out: dict[str, int] = field(default_factory=dict)
+    worst: list[tuple[str, float]] = field(default_factory=list)  # (source, share left out), worst first
+
+    @property
+    def share_left_out(self) -> float:
+        return sum(self.left_out.values()) / self.line_chars if self.line_chars else 0.0
+
+
+_WORST_DOCUMENTS = 5
+
+
+@dataclass(frozen=True)
 class IndexReport:
     documents: int
     passages: int
@@ -76,6 +92,7 @@ class IndexReport:
     rebuilt: bool
     path: Path | None
     saved: bool = field(default=True)
+    cleaning: CleaningReport = field(default_factory=CleaningReport)
 
 
 @dataclass(frozen=True)
@@ -97,8 +114,10 @@ class CorpusIndex:
         arrays: dict[str, np.ndarray],
         engine: Bm25Engine,
         aliases: Aliases,
+        cleaning: CleaningReport | None = None,
     ) -> None:
         self.documents = documents
+        self.cleaning = cleaning or CleaningReport()
         self.aliases = aliases
         self.skipped = skipped
         self.engine = engine
@@ -147,8 +166,12 @@ class CorpusIndex:
         texts, by then copied into the index's UTF-8 blob, can be freed: memory stays flat at a million passages."""
         parts: dict[str, list[np.ndarray]] = {name: [] for name in _PASSAGE_ARRAYS}
         aliases: Aliases = {}
+        line_chars = 0
+        left_out: dict[str, int] = {}
+        shares: list[tuple[str, float]] = []
 
         def passage_terms() -> Iterator[list[str]]:
+            nonlocal line_chars
             sentences = 0
             for doc_id, doc in enumerate(chunk_corpus(documents, manifest, settings)):
                 parts["sentence_start"].append(doc.sentences[:, 0])
@@ -160,6 +183,11 @@ class CorpusIndex:
                 parts["passage_heading_end"].append(doc.headings[:, 1])
                 sentences += len(doc.sentences)
                 merge_aliases(aliases, doc.aliases)
+                line_chars += doc.line_chars
+                for reason, chars in doc.left_out.items():
+                    left_out[reason] = left_out.get(reason, 0) + chars
+                if doc.left_out:
+                    shares.append((documents[doc_id].source, sum(doc.left_out.values()) / doc.line_chars))
                 for terms in doc.passage_terms:
                     yield terms.split()
 
@@ -168,7 +196,8 @@ class CorpusIndex:
         arrays["text_blob"], arrays["text_offsets"] = _text_blob(documents)
         infos = [DocumentInfo(d.source, d.title, d.url, d.date, d.author) for d in documents]
         documents.clear()
-        return cls(infos, skipped, arrays, engine, aliases)
+        worst = sorted(shares, key=lambda item: -item[1])[:_WORST_DOCUMENTS]
+        return cls(infos, skipped, arrays, engine, aliases, CleaningReport(line_chars, left_out, worst))
 
     # ------------------------------------------------------------------ persistence
 
@@ -182,6 +211,7 @@ class CorpusIndex:
             "documents": [asdict(d) for d in self.documents],
             "skipped": [asdict(s) for s in self.skipped],
             "aliases": self.aliases,
+            "cleaning": asdict(self.cleaning),
             "engine": engine_meta,
         }
         arrays = {**self._arrays, **{f"engine.{name}": array for name, array in engine_arrays.items()}}
@@ -201,7 +231,13 @@ class CorpusIndex:
             skipped = [SkippedFile(**s) for s in header["skipped"]]
             own = {k: v for k, v in arrays.items() if not k.startswith("engine.")}
             aliases = {str(k): [str(t) for t in v] for k, v in header["aliases"].items()}
-            index = cls(documents, skipped, own, engine, aliases)
+            found = header["cleaning"]
+            cleaning = CleaningReport(
+                int(found["line_chars"]),
+                {str(k): int(v) for k, v in found["left_out"].items()},
+                [(str(source), float(share)) for source, share in found["worst"]],
+            )
+            index = cls(documents, skipped, own, engine, aliases, cleaning)
             index._check_consistency()
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise IndexFileError(f"inconsistent index: {error}") from None
@@ -270,6 +306,7 @@ def open_index(
                 time.perf_counter() - began,
                 rebuilt=False,
                 path=path,
+                cleaning=index.cleaning,
             )
             return index, report
 
@@ -293,6 +330,7 @@ def open_index(
         rebuilt=True,
         path=path,
         saved=saved,
+        cleaning=index.cleaning,
     )
     return index, report
 

@@ -82,3 +82,50 @@ def test_empty_lines_are_not_content() -> None:
     page = ARTICLE + "* * *\n399,-\n"
     found = kinds(BoilerplateFilter([page]), page)
     assert found["* * *"] == found["399,-"] == LineKind.EMPTY.value
+
+
+def test_a_line_repeated_in_a_few_documents_that_is_no_notice_is_kept() -> None:
+    """Shared wording (a definition in two licenses, an author of several papers) is content, not furniture."""
+    shared = "Pooch, U."
+    texts = [
+        f"Paper {n} on queueing networks\n\n{shared if n < 2 else f'Author{n}, A.'}\n" + ARTICLE for n in range(10)
+    ]
+    found = kinds(BoilerplateFilter(texts), texts[0])
+    assert found[shared] == "content"
+
+
+def test_a_short_line_on_most_pages_is_furniture() -> None:
+    texts = [ARTICLE.replace("Monday", day) + "Part of the site suite\n" for day in ("Monday", "Tuesday", "Friday")]
+    assert kinds(BoilerplateFilter(texts), texts[0])["Part of the site suite"] == "boilerplate"
+
+
+def test_titles_authors_keyword_lists_and_options_are_kept() -> None:
+    """What the old filter dropped from papers and manuals: a title, authors, a keyword list, option labels."""
+    paper = (
+        "Interarrival Statistics for Time Sharing Systems\n\nThe interarrival times of a time sharing system are "
+        "stochastic processes with a hyperexponential distribution.\n\nCACM July, 1966\n\nCoffman, E. G.\n"
+        "Wood, R. C.\n\ntime sharing, interarrival times, hyperexponential distribution, stochastic processes\n"
+    )
+    manual = "-q::\n--quiet::\n\tOnly print error and warning messages; all other output will be suppressed.\n"
+    cleaner = BoilerplateFilter([paper, manual, ARTICLE.replace("Monday", "Friday")])
+    assert set(kinds(cleaner, paper).values()) == {"content"}
+    assert set(kinds(cleaner, manual).values()) == {"content"}
+
+
+def test_camel_case_names_are_not_glued_page_elements() -> None:
+    page = ARTICLE + "Set objectFormat and compatObjectFormat before the first commit of the repository.\n"
+    assert set(kinds(BoilerplateFilter([page]), page).values()) == {"content"}
+
+
+def test_a_hard_wrapped_sentence_is_judged_whole() -> None:
+    """ "this license." ends a wrapped sentence: it is not a short line repeated across licenses."""
+    texts = [
+        f"Clause {n}. You may copy the Program provided that you also distribute\nthis license.\n" for n in range(4)
+    ]
+    assert "boilerplate" not in kinds(BoilerplateFilter(texts), texts[0]).values()
+
+
+def test_every_line_is_given_a_reason_when_left_out() -> None:
+    page = ARTICLE + "[postviewcount]\n"
+    lines = BoilerplateFilter([page]).classify(page)
+    assert all((line.reason is None) == (line.kind is LineKind.CONTENT) for line in lines)

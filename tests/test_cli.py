@@ -153,3 +153,21 @@ def test_eval_file_with_a_bad_line_names_the_line(tmp_path: Path) -> None:
 def test_python_dash_m_bot_is_the_same_command() -> None:
     result = citebot("--help")
     assert result.returncode == 0 and "ask" in result.stdout and "console" in result.stdout
+
+
+def test_index_reports_what_cleaning_left_out_and_why() -> None:
+    result = citebot("index")
+    assert result.returncode == 0, result.stderr
+    assert "left out:" in result.stdout and "site notice repeated across documents" in result.stdout
+
+
+def test_index_explain_shows_each_line_kept_or_left_out_with_its_reason() -> None:
+    result = citebot("index", "--explain", "003_a2c33deafc2f9478.txt")
+    assert result.returncode == 0, result.stderr
+    assert "left out (template placeholder): [postviewcount]" in result.stdout
+    assert "kept    : Morten W. Langer" in result.stdout
+
+
+def test_index_explain_of_a_file_outside_the_corpus_is_one_line() -> None:
+    result = citebot("index", "--explain", "no-such-file.txt")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1

@@ -1,0 +1,58 @@
+"""`citebot index --explain FILE`: what cleaning kept of one document and what it left out, line by line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrieval.boilerplate import BoilerplateFilter, LineKind
+from retrieval.documents import CorpusError, decode_text, list_corpus_files, make_document, read_manifest
+
+
+@dataclass(frozen=True)
+class ExplainedLine:
+    line: int  # 1-based line number where it starts
+    kept: bool
+    reason: str  # why it was left out; empty when kept
+    text: str
+
+
+def explain_file(corpus_dir: Path, source: str) -> list[ExplainedLine]:
+    """Every non-blank line of `source` (a path relative to the corpus, or a path to a file in it), judged as
+    indexing judges it: against the whole corpus, since repetition across documents is evidence."""
+    manifest = read_manifest(corpus_dir)
+    files = list_corpus_files(corpus_dir, manifest)
+    wanted = _relative(corpus_dir, source)
+    documents = []
+    for file in files:
+        try:
+            text, _ = decode_text(file.path.read_bytes())
+        except OSError:
+            continue
+        if text is not None:
+            documents.append(make_document(file.source, text, manifest))
+    document = next((doc for doc in documents if doc.source == wanted), None)
+    if document is None:
+        raise CorpusError(f"{source}: not a readable document of the corpus {corpus_dir}")
+    cleaner = BoilerplateFilter(doc.text for doc in documents)
+    own = [line for line in (document.title, document.author) if line]
+    lines = cleaner.classify(document.text, manifest.boilerplate_patterns(document.source), own)
+    return [
+        ExplainedLine(
+            document.text.count("\n", 0, line.start) + 1,
+            line.kind is LineKind.CONTENT,
+            "" if line.kind is LineKind.CONTENT or line.reason is None else line.reason.value,
+            document.text[line.start : line.end],
+        )
+        for line in lines
+    ]
+
+
+def _relative(corpus_dir: Path, source: str) -> str:
+    path = Path(source)
+    if path.is_absolute() or path.exists():
+        try:
+            return path.resolve().relative_to(corpus_dir.resolve()).as_posix()
+        except ValueError:
+            return source
+    return source
