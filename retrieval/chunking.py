@@ -35,7 +35,7 @@ class ChunkedDocument:
     sentences: npt.NDArray[np.int64]  # (n, 2): start, end character offsets into the document's text
     passages: npt.NDArray[np.int64]  # (m, 2): [first, stop) over this document's sentences
     passage_terms: list[str]  # each passage's terms, joined by spaces (terms hold no whitespace)
-    headings: npt.NDArray[np.int64]  # (m, 2): each passage's section heading (start, end), or (-1, -1)
+    headings: npt.NDArray[np.int64]  # (m, 4): each passage's section and label spans, (-1, -1) where none
     aliases: Aliases
     line_chars: int  # characters on the document's non-blank lines
     left_out: dict[str, int]  # of those, the characters not indexed, by reason
@@ -127,19 +127,22 @@ def _chunk_document(
     # Context terms: what the document and the section are about, which a passage's own words may not say.
     document_terms = " ".join(analyze(f"{doc.title} {Path(doc.source).stem}"))
     sections = find_sections(doc.text)
-    headings: list[tuple[int, int]] = []
+    headings: list[tuple[int, int, int, int]] = []
     passage_terms = []
     for first, stop in passages:
-        heading = sections.heading_before(sentences[first][0])
-        span = (heading.start, heading.end) if heading and heading.end <= sentences[first][0] else (-1, -1)
-        headings.append(span)
-        context = [document_terms, " ".join(analyze(doc.text[span[0] : span[1]])) if span[0] >= 0 else ""]
+        begins = sentences[first][0]
+        spans = [
+            (heading.start, heading.end) if heading and heading.end <= begins else (-1, -1)
+            for heading in sections.context_before(begins)
+        ]
+        headings.append((*spans[0], *spans[1]))
+        context = [document_terms, *(" ".join(analyze(doc.text[s:e])) for s, e in spans if s >= 0)]
         passage_terms.append(" ".join(filter(None, [*sentence_terms[first:stop], *context])))
     return ChunkedDocument(
         _pairs(sentences),
         _pairs(passages),
         passage_terms,
-        _pairs(headings),
+        np.array(headings, dtype=np.int64).reshape(-1, 4),
         find_aliases([doc.text]),
         sum(line.end - line.start for line in lines),
         left_out(lines),

@@ -32,7 +32,7 @@ SHORTEST_QUOTE_LENGTH_SHARE = 0.5  # a fragment is not scored as if it were all 
 SCATTERED_TERM_FACTOR = 0.5
 RELATIVE_SCORE_FLOOR = 0.3
 TIE_BREAK = 1e-9
-ANSWER_TYPE_BONUS = 0.25  # as if the quote covered a quarter more of the question: a signal, not a filter
+ANSWER_TYPE_BONUS = 0.25  # a quote of the kind asked for ranks a quarter higher: a signal, not a filter
 QUOTES_IN_SCORE_ORDER = 3
 
 EMPTY_NOTE = "Ask a question about the documents: name a person, a company, a number or a topic."
@@ -58,7 +58,11 @@ _ASKS_AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _ASKS_TIME = re.compile(r"^\W*when\b|\bwhat\s+(?:year|date|day|month|time)\b", re.IGNORECASE)
+_ASKS_DEFINITION = re.compile(
+    r"^\W*(?:what(?:'s|\s+(?:is|are|does|do|did))|define|meaning\s+of|explain)\b", re.IGNORECASE
+)
 _AMOUNT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
 _TIME = re.compile(
     r"\b(?:1[6-9]|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d"
     r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b",
@@ -97,6 +101,7 @@ def compose_answer(index: CorpusIndex, question: str, settings: RetrievalSetting
         return Answer(question=question, answered=False, note=ABSTAIN_NOTE)
 
     wanted = answer_type(question)
+    defining = _ASKS_DEFINITION.search(question) is not None
     candidates: list[_Candidate] = []
     hits: dict[tuple[int, int], set[str]] = {}  # overlapping passages share sentences: match each once
     for passage, passage_score in _candidate_passages(index, asked.search_terms, top_k):
@@ -112,11 +117,14 @@ def compose_answer(index: CorpusIndex, question: str, settings: RetrievalSetting
         context = asked.hits(_context_terms(index, passage, doc, text))
         if asked.weight(set().union(context, *matched)) < settings.min_coverage * asked.total_weight:
             continue
+        fits = (wanted is not None and wanted.search(text, start, end) is not None) or (
+            defining and _defines(index, passage, text, sentences[0], asked)
+        )
         # Coverage breaks ties, and ranks alone where BM25 scores nothing at all (a corpus of one or two passages).
-        if wanted and wanted.search(text, start, end):
-            coverage = min(1.0, coverage + ANSWER_TYPE_BONUS)
         score = max(passage_score, 0.0) * (0.5 + 0.5 * coverage) + TIE_BREAK * coverage
-        candidates.append(_Candidate(doc, start, _with_context(text, sentences, start, end), score))
+        score *= 1 + ANSWER_TYPE_BONUS * fits
+        end = _with_context(text, sentences, start, end, settings.max_quote_chars)
+        candidates.append(_Candidate(doc, start, end, score))
 
     quotes = _merge_overlapping(candidates, index, settings.max_quote_chars)
     if not quotes:
@@ -126,12 +134,23 @@ def compose_answer(index: CorpusIndex, question: str, settings: RetrievalSetting
     return Answer(question=question, answered=True, quotes=[_quote(index, c, asked) for c in kept])
 
 
+def _defines(index: CorpusIndex, passage: int, text: str, first: tuple[int, int], asked: Question) -> bool:
+    """Does the passage start with, or come right under, a heading or label that names what the question asks
+    about ("--force-with-lease::" followed by what it does)? Then it is the definition."""
+    begins, first_end = first
+    if _is_heading(text[begins:first_end]) and asked.hits(set(analyze(text[begins:first_end]))):
+        return True
+    return any(
+        not _LETTER.search(text, end, begins) and asked.hits(set(analyze(text[start:end])))
+        for start, end in index.passage_headings(passage)
+    )
+
+
 def _context_terms(index: CorpusIndex, passage: int, doc: int, text: str) -> set[str]:
     """The terms of the passage's document title, file name and section heading (indexed with the passage)."""
     info = index.documents[doc]
-    heading = index.passage_heading(passage)
-    context = f"{info.title} {Path(info.source).stem} {text[heading[0] : heading[1]] if heading else ''}"
-    return set(analyze(context))
+    headings = " ".join(text[start:end] for start, end in index.passage_headings(passage))
+    return set(analyze(f"{info.title} {Path(info.source).stem} {headings}"))
 
 
 def _spread(quotes: list[_Candidate]) -> list[_Candidate]:
@@ -203,16 +222,21 @@ def _best_span(
     return start, end, coverage
 
 
-def _with_context(text: str, sentences: list[tuple[int, int]], start: int, end: int) -> int:
+def _with_context(text: str, sentences: list[tuple[int, int]], start: int, end: int, max_chars: int) -> int:
     """Where a short quote should end: with the sentences after it in its paragraph (a heading with what it
-    heads, a claim with its explanation), up to about CONTEXT_CHARS. Ranking uses the matched core only."""
+    heads, a claim with its explanation), up to about CONTEXT_CHARS; a quote that starts at a heading or label
+    takes its first paragraph, up to `max_chars` (the definition under "--force::"). Ranking uses the matched
+    core only."""
+    first_end = next((e for s, e in sentences if s == start), end)
+    under_heading = _is_heading(text[start:first_end])
+    limit = max_chars if under_heading else CONTEXT_CHARS
     for following_start, following_end in sentences:
         if following_start < end:
             continue
-        if end - start >= CONTEXT_CHARS or following_end - start > CONTEXT_CHARS * 2:
+        if end - start >= limit or following_end - start > max(limit, CONTEXT_CHARS * 2):
             break
         gap = text[end:following_start]
-        introduces = text[end - 1] in ":?" or _is_heading(text[start:end])
+        introduces = under_heading or text[end - 1] in ":?" or _is_heading(text[start:end])
         if ("\n" in gap and not introduces) or _BLANK_LINE.search(gap):
             break  # a new paragraph, unless this one introduces it ("...calls:", "What is DeepSeek?", a heading)
         end = following_end

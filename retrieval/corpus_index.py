@@ -49,8 +49,10 @@ _PASSAGE_ARRAYS = (
     "passage_doc",
     "passage_first",
     "passage_stop",
-    "passage_heading_start",
-    "passage_heading_end",
+    "passage_section_start",
+    "passage_section_end",
+    "passage_label_start",
+    "passage_label_end",
 )
 IntArray = npt.NDArray[np.int64]
 
@@ -129,8 +131,7 @@ class CorpusIndex:
         self._passage_doc: IntArray = arrays["passage_doc"]
         self._passage_first: IntArray = arrays["passage_first"]
         self._passage_stop: IntArray = arrays["passage_stop"]
-        self._passage_heading_start: IntArray = arrays["passage_heading_start"]
-        self._passage_heading_end: IntArray = arrays["passage_heading_end"]
+        self._context: list[IntArray] = [arrays[name] for name in _PASSAGE_ARRAYS[-4:]]
         self.document_text = lru_cache(maxsize=256)(self._decode_document)
 
     @property
@@ -144,10 +145,10 @@ class CorpusIndex:
     def passage_document(self, passage: int) -> int:
         return int(self._passage_doc[passage])
 
-    def passage_heading(self, passage: int) -> tuple[int, int] | None:
-        """The span of the heading the passage stands under, in its document's text, if any."""
-        start = int(self._passage_heading_start[passage])
-        return None if start < 0 else (start, int(self._passage_heading_end[passage]))
+    def passage_headings(self, passage: int) -> list[tuple[int, int]]:
+        """The spans of the section heading and the label the passage stands under, in its document's text."""
+        section_start, section_end, label_start, label_end = (int(array[passage]) for array in self._context)
+        return [(s, e) for s, e in ((section_start, section_end), (label_start, label_end)) if s >= 0]
 
     def passage_sentences(self, passage: int) -> list[tuple[int, int]]:
         """The passage's sentences as `(start, end)` character offsets into its document's text."""
@@ -179,8 +180,8 @@ class CorpusIndex:
                 parts["passage_doc"].append(np.full(len(doc.passages), doc_id, np.int64))
                 parts["passage_first"].append(doc.passages[:, 0] + sentences)
                 parts["passage_stop"].append(doc.passages[:, 1] + sentences)
-                parts["passage_heading_start"].append(doc.headings[:, 0])
-                parts["passage_heading_end"].append(doc.headings[:, 1])
+                for column, name in enumerate(_PASSAGE_ARRAYS[-4:]):
+                    parts[name].append(doc.headings[:, column])
                 sentences += len(doc.sentences)
                 merge_aliases(aliases, doc.aliases)
                 line_chars += doc.line_chars

@@ -8,6 +8,7 @@ markup that Markdown, reStructuredText and AsciiDoc share, and by the shape of p
 * a definition label ending in `::` (AsciiDoc, reST) or `:` alone on its line ("Investor Skepticism:");
 * a short numbered heading ("4. Conveying Verbatim Copies.", "01 Open Source Catching Up").
 
+A label sits inside a section: a passage's context is its section heading and the label it stands under.
 Offsets are into the document's text; nothing here changes what is quoted.
 """
 
@@ -25,23 +26,37 @@ _HEADING_MAX_CHARS = 100
 _NUMBERED_MAX_WORDS = 10
 
 
+SECTION, LABEL = 1, 2  # a titled section, and a labelled item inside one ("--force::", "union::")
+
+
 @dataclass(frozen=True, slots=True)
 class Heading:
     start: int
     end: int
+    level: int
 
 
 class Sections:
-    """The headings of one document, in order; `heading_before(offset)` is the section an offset belongs to."""
+    """The headings of one document, in order; `context_before(offset)` is where an offset stands."""
 
     def __init__(self, headings: list[Heading]) -> None:
-        self.headings = headings
-        self._starts = [h.start for h in headings]
+        self._levels = {
+            level: ([h.start for h in headings if h.level == level], [h for h in headings if h.level == level])
+            for level in (SECTION, LABEL)
+        }
 
-    def heading_before(self, offset: int) -> Heading | None:
-        """The last heading that starts at or before `offset`."""
-        i = bisect.bisect_right(self._starts, offset) - 1
-        return self.headings[i] if i >= 0 else None
+    def context_before(self, offset: int) -> tuple[Heading | None, Heading | None]:
+        """The section an offset belongs to, and the label it stands under within that section (if any)."""
+        section = self._last(SECTION, offset)
+        label = self._last(LABEL, offset)
+        if label is not None and section is not None and label.start < section.start:
+            label = None  # the label belongs to an earlier section
+        return section, label
+
+    def _last(self, level: int, offset: int) -> Heading | None:
+        starts, headings = self._levels[level]
+        i = bisect.bisect_right(starts, offset) - 1
+        return headings[i] if i >= 0 else None
 
 
 def find_sections(text: str) -> Sections:
@@ -53,8 +68,11 @@ def find_sections(text: str) -> Sections:
             continue
         underlined = i + 1 < len(lines) and _UNDERLINE.match(text[lines[i + 1][0] : lines[i + 1][1]]) is not None
         numbered = _NUMBERED.match(line) is not None and len(line.split()) <= _NUMBERED_MAX_WORDS
-        if underlined or _ATX.match(line) or _LABEL.match(line) or numbered:
-            headings.append(Heading(start + len(line) - len(line.lstrip()), end - (len(line) - len(line.rstrip()))))
+        stripped = (start + len(line) - len(line.lstrip()), end - (len(line) - len(line.rstrip())))
+        if underlined or _ATX.match(line) or numbered:
+            headings.append(Heading(*stripped, SECTION))
+        elif _LABEL.match(line):
+            headings.append(Heading(*stripped, LABEL))
     return Sections(headings)
 
 
