@@ -40,6 +40,7 @@ class Sections:
     """The headings of one document, in order; `context_before(offset)` is where an offset stands."""
 
     def __init__(self, headings: list[Heading]) -> None:
+        self.headings = headings
         self._levels = {
             level: ([h.start for h in headings if h.level == level], [h for h in headings if h.level == level])
             for level in (SECTION, LABEL)

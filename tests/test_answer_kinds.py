@@ -1,0 +1,61 @@
+"""What a question asks for shapes which quote comes first: context, definitions, numbers, unknown subjects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from support import write_corpus
+
+from retrieval import Retriever
+from retrieval.compose import answer_type
+
+FILLER = [
+    f"Section {n} talks about the weather in town number {n}, which was mild and dry all week long." for n in range(40)
+]
+
+
+def open_corpus(tmp_path: Path, files: dict[str, str]) -> Retriever:
+    filler = {f"filler/{n}.txt": line + "\n" for n, line in enumerate(FILLER)}
+    return Retriever.open(write_corpus(tmp_path / "c", {**files, **filler}), index_path=tmp_path / "i")
+
+
+def test_a_passage_is_found_by_its_document_title_and_file_name(tmp_path: Path) -> None:
+    """ "Under the GPL-3 ..." finds the text of GPL-3.txt, though its sentences never say "GPL-3"."""
+    retriever = open_corpus(
+        tmp_path,
+        {
+            "GPL-3.txt": "GNU GENERAL PUBLIC LICENSE\n\nYou may charge any price or no price for each copy.\n",
+            "MIT.txt": "MIT License\n\nYou may charge a fee for the physical act of transferring a copy.\n",
+        },
+    )
+    answer = retriever.ask("Under GPL-3, may I charge for each copy?")
+    assert answer.answered and answer.quotes[0].source == "GPL-3.txt"
+
+
+def test_a_label_with_its_description_answers_what_does_it_do(tmp_path: Path) -> None:
+    manual = (
+        "OPTIONS\n-------\n\n--prune::\n\tRemove remote-tracking references that no longer exist on the remote.\n\n"
+        "--dry-run::\n\tShow what would be done; --prune is mentioned here only in passing, prune prune.\n"
+    )
+    answer = open_corpus(tmp_path, {"fetch.txt": manual}).ask("What does --prune do?")
+    assert answer.answered and answer.quotes[0].text.startswith("--prune::")
+    assert "no longer exist" in answer.quotes[0].text
+
+
+def test_how_many_prefers_a_quote_with_a_number(tmp_path: Path) -> None:
+    text = "The lab trained its model on GPUs it rented.\n\nThe lab trained its model on 2,048 GPUs.\n"
+    answer = open_corpus(tmp_path, {"a.txt": text}).ask("How many GPUs did the lab train its model on?")
+    assert "2,048" in answer.quotes[0].text
+
+
+def test_answer_types_are_read_from_the_question() -> None:
+    amount, time = answer_type("How much did it cost?"), answer_type("When was it released?")
+    assert amount and amount.search("$5") and not amount.search("five")
+    assert time and time.search("on January 27, 2025") and not time.search("on the ground")
+    assert answer_type("Why did it fall?") is None
+
+
+def test_a_question_about_something_the_documents_never_name_is_not_answered(tmp_path: Path) -> None:
+    """It shares "policy" with the corpus, but "refund" and "Acme" are nowhere in it."""
+    text = "The government published a new export policy for chips on Monday.\n"
+    assert not open_corpus(tmp_path, {"a.txt": text}).ask("What is Acme's refund policy?").answered
