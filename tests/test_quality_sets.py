@@ -1,0 +1,35 @@
+"""The quality benchmark's question sets: well-formed, split without overlap, gold copied verbatim."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.quality.run import QUESTIONS, SETS
+from bot.config import BUNDLED_CORPUS
+
+
+def read(name: str, half: str) -> list[dict[str, object]]:
+    path = QUESTIONS / f"{name}.{half}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_each_set_has_dev_and_test_halves_that_share_no_question(name: str) -> None:
+    dev, test = read(name, "dev"), read(name, "test")
+    assert {case["q"] for case in dev}.isdisjoint(case["q"] for case in test)
+    for half in (dev, test):
+        kinds = [case["kind"] for case in half]
+        assert {"literal", "paraphrase", "unanswerable"} <= set(kinds)
+        assert all((case["kind"] == "unanswerable") == (not case["gold"]) for case in half)
+
+
+def test_news_gold_spans_are_verbatim_lines_of_the_bundled_corpus() -> None:
+    texts = [path.read_text(encoding="utf-8") for path in Path(BUNDLED_CORPUS).glob("*.txt")]
+    lines = {line for text in texts for line in text.splitlines()}
+    for half in ("dev", "test"):
+        for case in read("news", half):
+            for gold in case["gold"]:  # type: ignore[attr-defined]
+                assert any(gold in line for line in lines), gold
