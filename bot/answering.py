@@ -40,7 +40,13 @@ class AnswerService:
 
 def open_retriever(config: Config, *, rebuild: bool = False) -> Retriever:
     """The retriever for the configured corpus (raises CorpusError with a one-line reason)."""
-    return Retriever.open(config.corpus_dir, config.retrieval, config.corpus.index_path, rebuild=rebuild)
+    return Retriever.open(
+        config.corpus_dir,
+        config.retrieval,
+        config.corpus.index_path,
+        rebuild=rebuild,
+        follow_symlinks=config.corpus.follow_symlinks,
+    )
 
 
 def open_service(config: Config, top_k: int | None = None) -> AnswerService:

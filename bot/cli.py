@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from bot.config import Config, ConfigError, load_config
+from bot.rendering import printable
 from retrieval.documents import CorpusError
 
 EXIT_OK = 0
@@ -194,14 +195,15 @@ def _index(args: argparse.Namespace, config: Config) -> int:
     print(f"vocabulary: {report.vocabulary} terms")
     print(f"skipped:    {len(report.skipped)} file(s)")
     for skipped in report.skipped:
-        print(f"  - {skipped.source}: {skipped.reason}")
+        print(f"  - {printable(skipped.source, keep_newlines=False)}: {skipped.reason}")
     where = str(report.path) if report.saved else f"not saved (could not write {report.path})"
     cleaning = report.cleaning
     print(f"left out:   {cleaning.share_left_out:.1%} of the text (see --explain FILE)")
     for reason, chars in sorted(cleaning.left_out.items(), key=lambda item: -item[1]):
         print(f"  - {reason}: {chars / (cleaning.line_chars or 1):.1%}")
     if cleaning.worst:
-        print("  most left out: " + ", ".join(f"{printable(s)} {share:.0%}" for s, share in cleaning.worst))
+        worst = (f"{printable(source, keep_newlines=False)} {share:.0%}" for source, share in cleaning.worst)
+        print("  most left out: " + ", ".join(worst))
     print(f"index:      {where}")
     print(f"time:       {report.seconds:.2f} s")
     return EXIT_OK
@@ -210,24 +212,11 @@ def _index(args: argparse.Namespace, config: Config) -> int:
 def _explain(config: Config, source: str) -> int:
     from retrieval.explain import explain_file
 
-    for line in explain_file(config.corpus_dir, source):
+    for line in explain_file(config.corpus_dir, source, follow_symlinks=config.corpus.follow_symlinks):
         mark = "kept    " if line.kept else "left out"
         why = f" ({line.reason})" if line.reason else ""
-        print(f"{line.line:>6} {mark}{why}: {printable(line.text)}")
+        print(f"{line.line:>6} {mark}{why}: {printable(line.text, keep_newlines=False)}")
     return EXIT_OK
-
-
-def printable(text: str) -> str:
-    """Text for a terminal: line breaks shown as ⏎, other control and direction characters escaped."""
-    return "".join(_printable_char(ch) for ch in text)
-
-
-def _printable_char(ch: str) -> str:
-    if ch == "\n":
-        return "⏎"
-    if ch.isprintable() or ch == "\t":
-        return ch
-    return " " if ch.isspace() else f"\\x{{{ord(ch):x}}}"
 
 
 def _eval(args: argparse.Namespace, config: Config) -> int:

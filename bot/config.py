@@ -24,6 +24,7 @@ class CorpusSection(BaseModel):
 
     path: Path | None = Field(None, description="Directory of .txt/.md files; the bundled corpus if unset.")
     index_path: Path | None = Field(None, description="Where the index file is saved; a cache dir if unset.")
+    follow_symlinks: bool = Field(False, description="Index files that link to places outside the corpus.")
 
 
 class SlackSettings(BaseModel):

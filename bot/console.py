@@ -7,9 +7,14 @@ import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.answering import AnswerService
+from bot.rendering import printable
 from bot.text_render import render_rich
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 HELP = """Type a question and press Enter. Commands:
   /help      this help
@@ -47,9 +52,10 @@ def run_console(service: AnswerService) -> int:
                 console.print(HELP, highlight=False)
             elif line == "/sources":
                 for doc in service.retriever.documents:
-                    console.print(f"• [bold]{doc.title}[/bold] [dim]({doc.source})[/dim]", highlight=False)
+                    console.print(_source_line(doc.title, doc.source))
             elif line.startswith("/"):
-                console.print(f"Unknown command {line.split()[0]!r}. Type /help.", highlight=False)
+                command = printable(line.split()[0], keep_newlines=False)
+                console.print(f"Unknown command {command!r}. Type /help.", highlight=False, markup=False)
             else:
                 console.print(render_rich(asyncio.run(service.answer(line))))
     except KeyboardInterrupt:
@@ -59,6 +65,16 @@ def run_console(service: AnswerService) -> int:
             with contextlib.suppress(OSError):
                 history()
     return 0
+
+
+def _source_line(title: str, source: str) -> Text:
+    """A /sources line built as rich Text, so brackets in a title are text, never markup."""
+    from rich.text import Text
+
+    line = Text("• ")
+    line.append(printable(title, keep_newlines=False), style="bold")
+    line.append(f" ({printable(source, keep_newlines=False)})", style="dim")
+    return line
 
 
 def _enable_history() -> Callable[[], None] | None:

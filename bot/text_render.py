@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.rendering import echoed_question, quote_segments, source_label
+from bot.rendering import echoed_question, printable, quote_segments, source_label
 from retrieval.answers import Answer
 
 if TYPE_CHECKING:
@@ -14,12 +14,12 @@ if TYPE_CHECKING:
 def render_plain(answer: Answer) -> str:
     """Quotes as '> ' blocks with their sources; matched terms are marked with **, as chat markdown does."""
     if not answer.answered:
-        return answer.note or "No answer."
+        return printable(answer.note or "No answer.")
     blocks = []
     for number, quote in enumerate(answer.quotes, start=1):
-        body = "".join(f"**{text}**" if hit else text for text, hit in quote_segments(quote))
-        quoted = "\n".join(f"> {line}" for line in body.splitlines())
-        blocks.append(f"{quoted}\n   [{number}] {source_label(quote)}")
+        body = "".join(f"**{printable(text)}**" if hit else printable(text) for text, hit in quote_segments(quote))
+        quoted = "\n".join(f"> {line}" for line in body.split("\n"))
+        blocks.append(f"{quoted}\n   [{number}] {printable(source_label(quote), keep_newlines=False)}")
     return "\n\n".join(blocks)
 
 
@@ -28,17 +28,18 @@ def render_rich(answer: Answer) -> RenderableType:
     from rich.text import Text
 
     if not answer.answered:
-        return Text(answer.note or "No answer.", style="yellow")
-    parts: list[RenderableType] = [Text(f"Q: {echoed_question(answer)}", style="dim")]
+        return Text(printable(answer.note or "No answer."), style="yellow")
+    parts: list[RenderableType] = [Text(f"Q: {printable(echoed_question(answer))}", style="dim")]
     for number, quote in enumerate(answer.quotes, start=1):
         body = Text()
         for text, hit in quote_segments(quote):
-            body.append(text, style="bold yellow" if hit else "")
+            body.append(printable(text), style="bold yellow" if hit else "")
         quoted = Text()
         for i, line in enumerate(body.split("\n")):
             if i:
                 quoted.append("\n")
             quoted.append("▌ ", style="cyan")
             quoted.append_text(line)
-        parts += [Text(""), quoted, Text(f"  [{number}] {source_label(quote)}", style="dim italic")]
+        label = printable(source_label(quote), keep_newlines=False)
+        parts += [Text(""), quoted, Text(f"  [{number}] {label}", style="dim italic")]
     return Group(*parts)

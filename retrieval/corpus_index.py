@@ -37,7 +37,14 @@ from retrieval.documents import (
     make_document,
     read_manifest,
 )
-from retrieval.index_file import IndexFileError, read_index_file, read_index_header, write_index_file
+from retrieval.index_file import (
+    IndexFileError,
+    NotAnIndexError,
+    check_index_path,
+    read_index_file,
+    read_index_header,
+    write_index_file,
+)
 from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
@@ -279,18 +286,28 @@ def default_index_path(corpus_dir: Path) -> Path:
 
 
 def open_index(
-    corpus_dir: Path, settings: RetrievalSettings, index_path: Path | None = None, *, rebuild: bool = False
+    corpus_dir: Path,
+    settings: RetrievalSettings,
+    index_path: Path | None = None,
+    *,
+    rebuild: bool = False,
+    follow_symlinks: bool = False,
 ) -> tuple[CorpusIndex, IndexReport]:
     """Load the saved index when it matches the corpus and settings; otherwise build and save it."""
     began = time.perf_counter()
     manifest = read_manifest(corpus_dir)
-    files = list_corpus_files(corpus_dir, manifest)
+    files, outside = list_corpus_files(corpus_dir, manifest, follow_symlinks=follow_symlinks)
     if not files:
+        _warn_skipped(outside)
         raise CorpusError(f"no .txt or .md files in the corpus directory {corpus_dir}")
     path = index_path or default_index_path(corpus_dir)
+    try:
+        check_index_path(path)
+    except NotAnIndexError as error:
+        raise CorpusError(str(error)) from None
     previous = {} if rebuild else _previous_file_states(path)
     states, contents = _file_states(files, previous)
-    key = _index_key(corpus_dir, settings, states)
+    key = _index_key(corpus_dir, settings, states, outside)
 
     if not rebuild and path.exists():
         try:
@@ -312,6 +329,7 @@ def open_index(
             return index, report
 
     documents, skipped = _read_documents(files, contents, manifest)
+    skipped = outside + skipped
     _warn_skipped(skipped)
     if not documents:
         raise CorpusError(f"no usable documents in {corpus_dir}: all {len(files)} files were skipped")
@@ -319,7 +337,7 @@ def open_index(
     saved = True
     try:
         index.save(path, key, states)
-    except OSError as error:
+    except (OSError, NotAnIndexError) as error:
         saved = False
         log.warning("could not save the index to %s (%s); it is kept in memory for this run", path, error)
     report = IndexReport(
@@ -379,7 +397,9 @@ def _pipeline_digest() -> str:
     return digest.hexdigest()
 
 
-def _index_key(corpus_dir: Path, settings: RetrievalSettings, states: list[_FileState]) -> str:
+def _index_key(
+    corpus_dir: Path, settings: RetrievalSettings, states: list[_FileState], outside: list[SkippedFile]
+) -> str:
     manifest_path = corpus_dir / MANIFEST_NAME
     manifest_digest = hashlib.sha256(manifest_path.read_bytes()).hexdigest() if manifest_path.is_file() else ""
     material: dict[str, Any] = {
@@ -388,6 +408,7 @@ def _index_key(corpus_dir: Path, settings: RetrievalSettings, states: list[_File
         "settings": settings.index_key_fields(),
         "manifest": manifest_digest,
         "files": [(s.source, s.digest) for s in states],
+        "outside": [s.source for s in outside],
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
@@ -417,4 +438,4 @@ def _read_documents(
 
 def _warn_skipped(skipped: list[SkippedFile]) -> None:
     for item in skipped:
-        log.warning("skipped %s: %s", item.source, item.reason)
+        log.warning("skipped %r: %s", item.source, item.reason)  # repr: a name cannot forge a log line

@@ -98,20 +98,33 @@ def read_manifest(corpus_dir: Path) -> Manifest:
     return manifest
 
 
-def list_corpus_files(corpus_dir: Path, manifest: Manifest) -> list[CorpusFile]:
-    """Every .txt/.md file under the directory, sorted, minus hidden paths and the manifest's exclusions."""
+OUTSIDE_THE_CORPUS = (
+    "a symbolic link to a file outside the corpus directory (set [corpus] follow_symlinks = true to index it)"
+)
+
+
+def list_corpus_files(
+    corpus_dir: Path, manifest: Manifest, *, follow_symlinks: bool = False
+) -> tuple[list[CorpusFile], list[SkippedFile]]:
+    """Every .txt/.md file under the directory, sorted, minus hidden paths and the manifest's exclusions; and
+    the files left out because they resolve outside the directory (a link to /etc/passwd is never quoted)."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus directory not found: {corpus_dir}")
-    files = []
+    root = corpus_dir.resolve()
+    files, skipped = [], []
     for path in sorted(corpus_dir.rglob("*")):
         source = path.relative_to(corpus_dir).as_posix()
         if path.suffix.lower() not in DOCUMENT_SUFFIXES or any(p.startswith(".") for p in source.split("/")):
             continue
         if any(fnmatch.fnmatch(source, pattern) for pattern in manifest.exclude_files):
             continue
-        if path.is_file():
-            files.append(CorpusFile(source, path))
-    return files
+        if not path.is_file():
+            continue
+        if not follow_symlinks and not path.resolve().is_relative_to(root):
+            skipped.append(SkippedFile(source, OUTSIDE_THE_CORPUS))
+            continue
+        files.append(CorpusFile(source, path))
+    return files, skipped
 
 
 def decode_text(raw: bytes) -> tuple[str | None, str]:

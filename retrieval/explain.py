@@ -17,11 +17,11 @@ class ExplainedLine:
     text: str
 
 
-def explain_file(corpus_dir: Path, source: str) -> list[ExplainedLine]:
+def explain_file(corpus_dir: Path, source: str, *, follow_symlinks: bool = False) -> list[ExplainedLine]:
     """Every non-blank line of `source` (a path relative to the corpus, or a path to a file in it), judged as
     indexing judges it: against the whole corpus, since repetition across documents is evidence."""
     manifest = read_manifest(corpus_dir)
-    files = list_corpus_files(corpus_dir, manifest)
+    files, _ = list_corpus_files(corpus_dir, manifest, follow_symlinks=follow_symlinks)
     wanted = _relative(corpus_dir, source)
     documents = []
     for file in files:

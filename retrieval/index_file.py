@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import mmap
 import os
+import stat
 import struct
 import tempfile
 import zlib
@@ -42,11 +43,43 @@ class IndexFileError(Exception):
     """The file is missing, truncated, corrupt, foreign or from another format version: rebuild it."""
 
 
+class NotAnIndexError(Exception):
+    """The index path holds something citebot did not write (a notes file, a FIFO, a device): never touch it."""
+
+
+def check_index_path(path: Path) -> None:
+    """Refuse an index path that exists and is not a regular file holding a citebot index.
+
+    An index is a cache citebot may rebuild at will, so it must never replace anything else: a mistyped
+    `index_path` pointing at the config, a notes file or /dev/sda is refused, not overwritten. A FIFO or device
+    is refused before it is opened, so reading it cannot hang either."""
+    try:
+        status = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return  # nothing there to lose; whether it can be written is found out when saving
+    except OSError as error:
+        raise NotAnIndexError(f"index path {path}: cannot check it ({error.strerror or error})") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise NotAnIndexError(f"index path {path} is not a regular file; citebot only writes its own index files")
+    if status.st_size == 0:
+        return  # an empty file holds nothing to lose (a crashed first write, `touch`)
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(len(_MAGIC))
+    except OSError as error:
+        raise NotAnIndexError(f"index path {path}: cannot read it ({error.strerror or error})") from None
+    if magic != _MAGIC:
+        raise NotAnIndexError(
+            f"index path {path} holds a file that is not a citebot index; choose another [corpus] index_path"
+        )
+
+
 def write_index_file(path: Path, header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
     """Write atomically (temporary file in the same directory, then os.replace); creates parent directories.
 
     No fsync: after a crash a half-written file fails its checksum and is rebuilt, which is all a cache needs.
     """
+    check_index_path(path)
     contiguous = {name: _checked_array(name, array) for name, array in arrays.items()}
     layout: dict[str, dict[str, Any]] = {}
     offset = 0

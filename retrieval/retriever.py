@@ -26,10 +26,13 @@ class Retriever:
         index_path: Path | None = None,
         *,
         rebuild: bool = False,
+        follow_symlinks: bool = False,
     ) -> Retriever:
-        """Load the saved index if it is current, else build (and save) it. Raises CorpusError."""
+        """Load the saved index if it is current, else build (and save) it. Raises CorpusError.
+
+        Files that resolve outside `corpus_dir` are skipped unless `follow_symlinks`."""
         settings = settings or RetrievalSettings()
-        index, report = open_index(corpus_dir, settings, index_path, rebuild=rebuild)
+        index, report = open_index(corpus_dir, settings, index_path, rebuild=rebuild, follow_symlinks=follow_symlinks)
         return cls(index, settings, report)
 
     @property

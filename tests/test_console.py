@@ -59,3 +59,9 @@ def test_console_leaves_cleanly_on_ctrl_c() -> None:
     _, err = process.communicate(timeout=30)
     assert process.returncode == 0
     assert "Traceback" not in err
+
+
+def test_console_takes_markup_typed_as_a_command_as_text() -> None:
+    result = run_console("/[/oops]\nwhat did Nadella say?\n")
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert "Unknown command '/[/oops]'" in result.stdout and "Jevons Paradox" in result.stdout

@@ -43,7 +43,7 @@ def test_unreadable_file_is_skipped(tmp_path: Path) -> None:
     """A file that stats fine but fails to read (here: /proc/self/mem, unreadable even for root)."""
     corpus = write_corpus(tmp_path / "c", {"good.txt": GOOD})
     (corpus / "broken.txt").symlink_to("/proc/self/mem")
-    retriever = open_corpus(corpus, tmp_path)
+    retriever = Retriever.open(corpus, index_path=tmp_path / "index", follow_symlinks=True)
     assert [doc.source for doc in retriever.documents] == ["good.txt"]
     [skipped] = retriever.report.skipped
     assert skipped.source == "broken.txt" and skipped.reason.startswith("cannot read")
