@@ -28,6 +28,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+import regex
+
 from retrieval.analysis import STOPWORDS
 
 _WORD = re.compile(r"[^\W\d_]{2,}(?:['’][^\W\d_]+)?")
@@ -57,6 +59,7 @@ _EDGE_MENU_MIN_ITEMS = 3  # at a page's top or bottom, or beside boilerplate, fe
 _MENU_MAX_WORDS = 4
 _SENTENCE_MIN_WORDS = 5
 _MIN_FUNCTION_WORD_SHARE = 0.15
+PATTERN_SECONDS = 0.5
 _FURNITURE_MIN_DOCUMENTS = 3
 _FURNITURE_DOCUMENT_SHARE = 0.3  # a short line on this share of the pages is part of the site, not the page
 
@@ -125,6 +128,20 @@ def _continues(text: str, block_start: int, previous_end: int, start: int, end: 
     previous = text[block_start:previous_end].rstrip()
     current = text[start:end].lstrip()
     return bool(previous) and not previous.endswith(_LINE_FINISHED) and current[:1].islower()
+
+
+class SlowPatternError(Exception):
+    """A manifest pattern backtracked past its time limit: the operator must simplify it."""
+
+
+def _matches(pattern: regex.Pattern[str], line: str) -> bool:
+    """A manifest pattern's search, bounded: "(a|aa)+$" would otherwise hang indexing forever."""
+    try:
+        return pattern.search(line, timeout=PATTERN_SECONDS) is not None
+    except TimeoutError:
+        raise SlowPatternError(
+            f"boilerplate pattern {pattern.pattern!r} took over {PATTERN_SECONDS} s on one line; simplify it"
+        ) from None
 
 
 def content_blocks(lines: Iterable[Line]) -> list[list[tuple[int, int]]]:
@@ -196,7 +213,7 @@ class BoilerplateFilter:
         self._english = words > 0 and function_words / words >= _MIN_FUNCTION_WORD_SHARE
 
     def classify(
-        self, text: str, patterns: Sequence[re.Pattern[str]] = (), own_lines: Collection[str] = ()
+        self, text: str, patterns: Sequence[regex.Pattern[str]] = (), own_lines: Collection[str] = ()
     ) -> list[Line]:
         """Every non-blank (logical) line of `text`, as CONTENT, BOILERPLATE or EMPTY, with the reason.
 
@@ -225,16 +242,16 @@ class BoilerplateFilter:
         return resolved
 
     def content_blocks(
-        self, text: str, patterns: Sequence[re.Pattern[str]] = (), own_lines: Collection[str] = ()
+        self, text: str, patterns: Sequence[regex.Pattern[str]] = (), own_lines: Collection[str] = ()
     ) -> list[list[tuple[int, int]]]:
         """Runs of consecutive content lines; a passage never crosses from one run to the next."""
         return content_blocks(self.classify(text, patterns, own_lines))
 
-    def _first_pass(self, line: str, patterns: Sequence[re.Pattern[str]]) -> tuple[LineKind, Reason | None]:
+    def _first_pass(self, line: str, patterns: Sequence[regex.Pattern[str]]) -> tuple[LineKind, Reason | None]:
         if not _LETTER.search(line):
             return LineKind.EMPTY, Reason.NO_WORDS
         words, function_words = _word_counts(line)
-        if any(p.search(line) for p in patterns):
+        if any(_matches(p, line) for p in patterns):
             return LineKind.BOILERPLATE, Reason.MANIFEST
         if _PLACEHOLDER.match(line):
             return LineKind.BOILERPLATE, Reason.PLACEHOLDER

@@ -19,6 +19,7 @@ from pathlib import Path
 from retrieval.analysis import analyze, analyze_spans
 from retrieval.answers import Answer, Highlight, Quote
 from retrieval.corpus_index import CorpusIndex
+from retrieval.documents import is_unicode_text, line_of
 from retrieval.question import Question, parse_question
 from retrieval.settings import RetrievalSettings
 
@@ -35,6 +36,7 @@ TIE_BREAK = 1e-9
 ANSWER_TYPE_BONUS = 0.25  # a quote of the kind asked for ranks a quarter higher: a signal, not a filter
 QUOTES_IN_SCORE_ORDER = 3
 
+NOT_TEXT_NOTE = "That question is not valid UTF-8 text; please type it again."
 EMPTY_NOTE = "Ask a question about the documents: name a person, a company, a number or a topic."
 NO_TERMS_NOTE = "That question has no words to search for. Name a person, company, number or topic."
 ABSTAIN_NOTE = (
@@ -85,6 +87,9 @@ def clean_question(question: str) -> str:
 
 
 def compose_answer(index: CorpusIndex, question: str, settings: RetrievalSettings, top_k: int) -> Answer:
+    if not is_unicode_text(question):
+        shown = question.encode("utf-8", "replace").decode("utf-8")
+        return Answer(question=clean_question(shown), answered=False, note=NOT_TEXT_NOTE)
     question = clean_question(question)
     if not question:
         return Answer(question=question, answered=False, note=EMPTY_NOTE)
@@ -299,7 +304,7 @@ def _quote(index: CorpusIndex, candidate: _Candidate, asked: Question) -> Quote:
         url=info.url,
         start=candidate.start,
         end=candidate.end,
-        line=text.count("\n", 0, candidate.start) + 1,
+        line=line_of(text, candidate.start),
         score=round(candidate.score, 6),
         highlights=_dedupe_highlights(highlights),
     )

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from retrieval import abbreviations, analysis, bm25, boilerplate, chunking, documents, passages, sections, sentences
 from retrieval.abbreviations import Aliases
 from retrieval.bm25 import Bm25Engine
+from retrieval.boilerplate import SlowPatternError
 from retrieval.chunking import chunk_corpus, merge_aliases
 from retrieval.documents import (
     MANIFEST_NAME,
@@ -333,7 +334,10 @@ def open_index(
     _warn_skipped(skipped)
     if not documents:
         raise CorpusError(f"no usable documents in {corpus_dir}: all {len(files)} files were skipped")
-    index = CorpusIndex.build(documents, skipped, manifest, settings)
+    try:
+        index = CorpusIndex.build(documents, skipped, manifest, settings)
+    except SlowPatternError as error:
+        raise CorpusError(f"{corpus_dir / MANIFEST_NAME}: {error}") from None
     saved = True
     try:
         index.save(path, key, states)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import regex
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from retrieval.settings import describe_validation_error
@@ -51,8 +51,9 @@ class Manifest(BaseModel):
     def entry(self, source: str) -> ManifestEntry:
         return self.files.get(source) or ManifestEntry()
 
-    def boilerplate_patterns(self, source: str) -> list[re.Pattern[str]]:
-        return [re.compile(p) for p in [*self.boilerplate, *self.entry(source).boilerplate]]
+    def boilerplate_patterns(self, source: str) -> list[regex.Pattern[str]]:
+        """The patterns for one file, compiled with `regex`, whose searches take a time limit (see boilerplate)."""
+        return [regex.compile(p) for p in [*self.boilerplate, *self.entry(source).boilerplate]]
 
 
 @dataclass(frozen=True)
@@ -92,12 +93,13 @@ def read_manifest(corpus_dir: Path) -> Manifest:
         raise CorpusError(f"{path}: {describe_validation_error(error)}") from None
     for pattern in [*manifest.boilerplate, *(p for e in manifest.files.values() for p in e.boilerplate)]:
         try:
-            re.compile(pattern)
-        except re.error as error:
+            regex.compile(pattern)
+        except regex.error as error:
             raise CorpusError(f"{path}: boilerplate pattern {pattern!r} is not a valid regex: {error}") from None
     return manifest
 
 
+NAME_NOT_UTF8 = "its file name is not valid UTF-8 (rename it to index it)"
 OUTSIDE_THE_CORPUS = (
     "a symbolic link to a file outside the corpus directory (set [corpus] follow_symlinks = true to index it)"
 )
@@ -120,6 +122,9 @@ def list_corpus_files(
             continue
         if not path.is_file():
             continue
+        if not is_unicode_text(source):
+            skipped.append(SkippedFile(source.encode("utf-8", "replace").decode("utf-8"), NAME_NOT_UTF8))
+            continue
         if not follow_symlinks and not path.resolve().is_relative_to(root):
             skipped.append(SkippedFile(source, OUTSIDE_THE_CORPUS))
             continue
@@ -127,9 +132,23 @@ def list_corpus_files(
     return files, skipped
 
 
+def is_unicode_text(text: str) -> bool:
+    """False for undecodable bytes smuggled in as lone surrogates (how file names, argv and stdin carry them)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def line_of(text: str, offset: int) -> int:
+    """The 1-based line an offset is on, whatever the line endings (\n, \r\n or a lone \r)."""
+    return text.count("\n", 0, offset) + text.count("\r", 0, offset) - text.count("\r\n", 0, offset) + 1
+
+
 def decode_text(raw: bytes) -> tuple[str | None, str]:
     """The file's text, or None and the reason it cannot be a document."""
-    if b"\x00" in raw[:8192]:
+    if b"\x00" in raw:
         return None, "binary file (contains NUL bytes)"
     try:
         text = raw.decode("utf-8")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.boilerplate import BoilerplateFilter, LineKind
-from retrieval.documents import CorpusError, decode_text, list_corpus_files, make_document, read_manifest
+from retrieval.boilerplate import BoilerplateFilter, LineKind, SlowPatternError
+from retrieval.documents import CorpusError, decode_text, line_of, list_corpus_files, make_document, read_manifest
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,13 @@ def explain_file(corpus_dir: Path, source: str, *, follow_symlinks: bool = False
         raise CorpusError(f"{source}: not a readable document of the corpus {corpus_dir}")
     cleaner = BoilerplateFilter(doc.text for doc in documents)
     own = [line for line in (document.title, document.author) if line]
-    lines = cleaner.classify(document.text, manifest.boilerplate_patterns(document.source), own)
+    try:
+        lines = cleaner.classify(document.text, manifest.boilerplate_patterns(document.source), own)
+    except SlowPatternError as error:
+        raise CorpusError(f"{corpus_dir}: {error}") from None
     return [
         ExplainedLine(
-            document.text.count("\n", 0, line.start) + 1,
+            line_of(document.text, line.start),
             line.kind is LineKind.CONTENT,
             "" if line.kind is LineKind.CONTENT or line.reason is None else line.reason.value,
             document.text[line.start : line.end],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import regex
 
 from retrieval.boilerplate import BoilerplateFilter, LineKind
 
@@ -13,7 +13,7 @@ ARTICLE = (
 DISCLAIMER = "Disclaimer: This is not financial advice and should not be read as an offer to buy or sell."
 
 
-def kinds(cleaner: BoilerplateFilter, text: str, patterns: list[re.Pattern[str]] | None = None) -> dict[str, str]:
+def kinds(cleaner: BoilerplateFilter, text: str, patterns: list[regex.Pattern[str]] | None = None) -> dict[str, str]:
     return {text[line.start : line.end]: line.kind.value for line in cleaner.classify(text, patterns or [])}
 
 
@@ -59,7 +59,7 @@ def test_placeholders_and_glued_widgets_are_boilerplate() -> None:
 
 def test_manifest_patterns_exclude_lines() -> None:
     page = ARTICLE + "Modify on 2025-01-30 08:24\n"
-    found = kinds(BoilerplateFilter([page]), page, [re.compile(r"^Modify on")])
+    found = kinds(BoilerplateFilter([page]), page, [regex.compile(r"^Modify on")])
     assert found["Modify on 2025-01-30 08:24"] == "boilerplate"
 
 
