@@ -5,7 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
 RUN useradd --create-home --uid 10001 citebot
 WORKDIR /app
 COPY --chown=citebot:citebot . /app
-RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install -e /app
+RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install /app
 ENV PATH="/opt/venv/bin:$PATH"
 
 USER citebot
