@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from retrieval import abbreviations, analysis, bm25, boilerplate, chunking, documents, passages, sections, sentences
 from retrieval.abbreviations import Aliases
 from retrieval.bm25 import Bm25Engine
 from retrieval.boilerplate import SlowPatternError
@@ -393,11 +392,13 @@ def _file_states(
 
 @cache
 def _pipeline_digest() -> str:
-    """The indexing code itself is part of the key: an upgrade that changes how text is cleaned, cut or analyzed
-    rebuilds saved indexes instead of serving passages made by the old code."""
+    """The indexing code itself is part of the key: an upgrade that changes how text is read, cleaned, cut or
+    analyzed rebuilds saved indexes instead of serving passages made by the old code. The whole package's source
+    is hashed, so no hand-kept list of modules can miss one."""
     digest = hashlib.sha256()
-    for module in (abbreviations, analysis, boilerplate, bm25, chunking, documents, passages, sections, sentences):
-        digest.update(Path(str(module.__file__)).read_bytes())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

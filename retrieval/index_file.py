@@ -15,6 +15,7 @@ than trusting a damaged file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mmap
 import os
@@ -23,6 +24,7 @@ import struct
 import tempfile
 import zlib
 from collections.abc import Mapping
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -103,7 +105,8 @@ def write_index_file(path: Path, header: Mapping[str, Any], arrays: Mapping[str,
 
     header_bytes, data_offset = _encode_header(header, layout, data_size, data_crc)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _remove_abandoned_temporaries(path)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(_PREFIX.pack(_MAGIC, FORMAT_VERSION, len(header_bytes), zlib.crc32(header_bytes)))
@@ -118,6 +121,25 @@ def write_index_file(path: Path, header: Mapping[str, Any], arrays: Mapping[str,
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _remove_abandoned_temporaries(path: Path) -> None:
+    """Temporary files of writers that were killed mid-write (their process is gone): clean them up."""
+    for temporary in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+        pid = temporary.name[len(path.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and not _process_exists(int(pid)):
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def read_index_header(path: Path) -> dict[str, Any]:

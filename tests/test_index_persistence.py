@@ -91,3 +91,13 @@ def test_unwritable_index_location_still_answers(corpus: Path, tmp_path: Path) -
     retriever = Retriever.open(corpus, index_path=blocker / "sub" / "i.index")
     assert not retriever.report.saved
     assert retriever.ask("Nvidia shares").answered
+
+
+def test_a_temporary_file_left_by_a_killed_writer_is_removed_on_the_next_save(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "i.index"
+    abandoned = tmp_path / ".i.index.4194303.abcd.tmp"  # above any pid_max: that writer is surely gone
+    abandoned.write_bytes(b"half an index")
+    live = tmp_path / f".i.index.{os.getpid()}.efgh.tmp"  # a writer still running keeps its file
+    live.write_bytes(b"being written")
+    Retriever.open(corpus, index_path=index)
+    assert not abandoned.exists() and live.exists()
