@@ -16,6 +16,7 @@ from aiohttp import ClientError
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -24,6 +25,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answering import AnswerService, Incoming
@@ -51,8 +55,27 @@ def retry_handlers() -> list[AsyncRetryHandler]:
     `Retry-After` Slack sends, a bounded number of times."""
     return [
         AsyncConnectionErrorRetryHandler(),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        RetryAfterHandler(max_retry_count=RATE_LIMIT_RETRIES),
     ]
+
+
+class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler reads `Retry-After` with int(), so "1.5" raised and the answer was lost; this one
+    reads any number, bounded (see `_retry_after`)."""
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is None:
+            raise error or RuntimeError("rate-limit retry without a response")
+        state.next_attempt_requested = True
+        await asyncio.sleep(_retry_after(response.headers))
+        state.increment_current_attempt()
 
 
 def build_app(
@@ -69,11 +92,14 @@ def build_app(
         retry_handlers=retry_handlers(),
         logger=logging.getLogger("citebot.slack.web"),
     )
+    bolt_logger = logging.getLogger("citebot.slack.bolt")
+    if not any(isinstance(f, _TokenNotUnused) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_TokenNotUnused())
     app = AsyncApp(
         name="citebot",
         client=client,
         signing_secret=signing_secret or "",
-        logger=logging.getLogger("citebot.slack.bolt"),
+        logger=bolt_logger,
     )
     listeners = SlackListeners(service, settings)
     app.use(listeners.answer_each_request_once)
@@ -81,6 +107,14 @@ def build_app(
     app.event("app_mention")(listeners.on_app_mention)
     app.event("message")(listeners.on_message)
     return app
+
+
+class _TokenNotUnused(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN by itself although it is handed a client made with that very token, then
+    warns at every start that the token "will be unused". It is used: the warning is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
 class SlackListeners:

@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import ClientError, web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -56,11 +56,29 @@ async def socket_mode(app: AsyncApp, app_token: str) -> AsyncIterator[AsyncSocke
         await handler.close_async()  # type: ignore[no-untyped-call]
 
 
+@web.middleware
+async def refuse_malformed_requests(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Bolt parses the timestamp with int() and the body as UTF-8, and a failure there was a 500 with a
+    traceback: a request that cannot be a signed Slack request is refused first (401), a body that is not
+    UTF-8 is a bad request (400). No listener runs for either."""
+    if request.method == "POST" and request.path == EVENTS_PATH:
+        if not request.headers.get("X-Slack-Request-Timestamp", "").isdigit():
+            return web.Response(status=401)
+        try:
+            (await request.read()).decode("utf-8")
+        except UnicodeDecodeError:
+            return web.Response(status=400)
+    return await handler(request)
+
+
 @contextlib.asynccontextmanager
 async def http_mode(app: AsyncApp, host: str, port: int) -> AsyncIterator[int]:
     """Serving `POST /slack/events` (events, slash commands, interactivity) with slack-bolt's aiohttp
     adapter until the block exits; yields the bound port (useful with port 0)."""
     server = AsyncSlackAppServer(port=port, path=EVENTS_PATH, app=app, host=host)
+    server.web_app.middlewares.append(refuse_malformed_requests)
     runner = web.AppRunner(server.web_app, access_log=None)
     await runner.setup()
     try:

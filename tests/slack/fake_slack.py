@@ -54,7 +54,7 @@ class Sent:
 class ScriptedReply:
     status: int = 200
     error: str | None = None
-    retry_after: int | None = None
+    retry_after: float | str | None = None
 
 
 @dataclass
@@ -102,7 +102,7 @@ class FakeSlack:
     # -- scripting and reading -----------------------------------------------------------------------
 
     def reply_next(
-        self, method: str, *, status: int = 200, error: str | None = None, retry_after: int | None = None
+        self, method: str, *, status: int = 200, error: str | None = None, retry_after: float | str | None = None
     ) -> None:
         """The next call of `method` gets this reply instead of success (queue several for several)."""
         self._scripts.setdefault(method, deque()).append(ScriptedReply(status, error, retry_after))

@@ -106,3 +106,26 @@ async def test_forged_stale_and_unsigned_requests_are_rejected_with_nothing_post
     [reply] = await fake_slack.wait_for_delivered("response_url")
     assert reply.body["_response_url"] == sentinel["response_url"]
     assert fake_slack.sent == [s for s in fake_slack.sent if s.method in {"auth.test", "response_url"}]
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "expected"),
+    [
+        ({"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"}, b'{"type": "event_callback"}', 401),
+        ({"X-Slack-Request-Timestamp": "1.5e9", "X-Slack-Signature": "v0=00"}, b"{}", 401),
+        ({"X-Slack-Request-Timestamp": "1700000000", "X-Slack-Signature": "v0=00"}, b'{"text": "\xff"}', 400),
+    ],
+)
+async def test_malformed_requests_get_a_client_error_not_a_crash(
+    fake_slack: FakeSlack, http_bot: BotFactory, headers: dict[str, str], body: bytes, expected: int
+) -> None:
+    """A timestamp that is no integer, or a body that is not UTF-8, is refused before any handler runs."""
+    from aiohttp import ClientSession
+
+    url = await http_bot()
+    async with ClientSession() as session, session.post(url, data=body, headers=headers) as response:
+        assert response.status == expected
+    sentinel = fake_slack.slash_command("who is Nadella?")
+    await fake_slack.post_to_bot(url, sentinel, form=True)
+    [reply] = await fake_slack.wait_for_delivered("response_url")
+    assert reply.body["_response_url"] == sentinel["response_url"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
+from bot.config import BUNDLED_CORPUS
 from bot.slack_adapter.dedupe import RecentRequests, request_keys
 from bot.slack_adapter.questions import plain_question
 
@@ -82,3 +85,18 @@ def test_slash_command_key_is_its_trigger_id() -> None:
 
 def test_other_requests_have_no_key() -> None:
     assert request_keys({"type": "block_actions"}) == []
+
+
+async def test_starting_with_the_bot_token_in_the_environment_logs_no_spurious_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bolt would warn at every start that SLACK_BOT_TOKEN "will be unused"; it is used, through the client."""
+    from bot.answering import AnswerService
+    from bot.config import SlackSettings
+    from bot.slack_adapter.app import build_app
+    from retrieval import Retriever
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")
+    caplog.set_level(logging.WARNING)
+    build_app(AnswerService(Retriever.open(BUNDLED_CORPUS)), SlackSettings(), "xoxb-from-the-environment")
+    assert not [r for r in caplog.records if "will be unused" in r.getMessage()]

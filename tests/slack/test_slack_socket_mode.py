@@ -245,6 +245,17 @@ async def test_rate_limited_post_is_retried_after_retry_after(fake_slack: FakeSl
     assert JEVONS_QUOTE in reply.text
 
 
+async def test_a_fractional_retry_after_is_waited_out_not_a_crash(
+    fake_slack: FakeSlack, socket_bot: BotFactory
+) -> None:
+    """Slack may send `Retry-After: 1.5`; slack_sdk's own handler would crash on it and lose the answer."""
+    await socket_bot()
+    fake_slack.reply_next("chat.postMessage", status=429, retry_after="0.5")
+    await fake_slack.send_envelope("events_api", fake_slack.event_callback(fake_slack.mention(NADELLA_QUESTION)))
+    [reply] = await fake_slack.wait_for_delivered("chat.postMessage")
+    assert JEVONS_QUOTE in reply.text and len(fake_slack.attempts("chat.postMessage")) == 2
+
+
 async def test_rate_limited_response_url_is_retried(fake_slack: FakeSlack, socket_bot: BotFactory) -> None:
     """A 429 on the slash command's response_url is waited out too."""
     await socket_bot()
