@@ -16,9 +16,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from retrieval.analysis import analyze, analyze_spans
 from retrieval.answers import Answer, Highlight, Quote
 from retrieval.corpus_index import CorpusIndex
+from retrieval.dense import DenseEncoder, hybrid_scores
 from retrieval.documents import is_unicode_text, line_of
 from retrieval.question import Question, parse_question
 from retrieval.settings import RetrievalSettings
@@ -86,7 +90,13 @@ def clean_question(question: str) -> str:
     return " ".join(_CONTROL.sub(" ", question).split())
 
 
-def compose_answer(index: CorpusIndex, question: str, settings: RetrievalSettings, top_k: int) -> Answer:
+def compose_answer(
+    index: CorpusIndex,
+    question: str,
+    settings: RetrievalSettings,
+    top_k: int,
+    encoder: DenseEncoder | None = None,
+) -> Answer:
     if not is_unicode_text(question):
         shown = question.encode("utf-8", "replace").decode("utf-8")
         return Answer(question=clean_question(shown), answered=False, note=NOT_TEXT_NOTE)
@@ -109,7 +119,8 @@ def compose_answer(index: CorpusIndex, question: str, settings: RetrievalSetting
     defining = _ASKS_DEFINITION.search(question) is not None
     candidates: list[_Candidate] = []
     hits: dict[tuple[int, int], set[str]] = {}  # overlapping passages share sentences: match each once
-    for passage, passage_score in _candidate_passages(index, asked.search_terms, top_k):
+    meaning = encoder.encode([question])[0] if encoder is not None and index.dense_vectors is not None else None
+    for passage, passage_score in _candidate_passages(index, asked.search_terms, top_k, meaning):
         doc = index.passage_document(passage)
         text = index.document_text(doc)
         sentences = index.passage_sentences(passage)
@@ -171,15 +182,23 @@ def _spread(quotes: list[_Candidate]) -> list[_Candidate]:
     return head + firsts + repeats
 
 
-def _candidate_passages(index: CorpusIndex, terms: list[str], top_k: int) -> list[tuple[int, float]]:
-    """The best passages by BM25; in a tiny corpus, every passage.
+def _candidate_passages(
+    index: CorpusIndex, terms: list[str], top_k: int, meaning: npt.NDArray[np.float32] | None = None
+) -> list[tuple[int, float]]:
+    """The best passages by BM25 (blended with the question's meaning when dense retrieval is on); in a tiny
+    corpus, every passage.
 
     BM25Okapi's IDF is zero or negative for a term in half or more of the passages, so in a corpus of one or
     two passages it scores nothing at all; reading every passage of a tiny corpus costs nothing.
     """
+    wanted = max(top_k * CANDIDATES_PER_QUOTE, MIN_CANDIDATES)
+    if meaning is not None and index.dense_vectors is not None:
+        scores = hybrid_scores(index.engine.scores(terms), index.dense_vectors, meaning)
+        best = np.argsort(-scores, kind="stable")[: max(wanted, SMALL_CORPUS_PASSAGES)]
+        return [(int(p), float(scores[p])) for p in best]
     if index.passage_count <= SMALL_CORPUS_PASSAGES:
         return list(enumerate(index.engine.scores(terms).tolist()))
-    return index.engine.top_k(terms, max(top_k * CANDIDATES_PER_QUOTE, MIN_CANDIDATES))
+    return index.engine.top_k(terms, wanted)
 
 
 def _best_span(

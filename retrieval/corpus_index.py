@@ -25,6 +25,7 @@ from retrieval.abbreviations import Aliases
 from retrieval.bm25 import Bm25Engine
 from retrieval.boilerplate import SlowPatternError
 from retrieval.chunking import chunk_corpus, merge_aliases
+from retrieval.dense import DIMENSIONS, DenseEncoder
 from retrieval.documents import (
     MANIFEST_NAME,
     CorpusError,
@@ -140,6 +141,7 @@ class CorpusIndex:
         self._passage_stop: IntArray = arrays["passage_stop"]
         self._context: list[IntArray] = [arrays[name] for name in _PASSAGE_ARRAYS[-4:]]
         self.document_text = lru_cache(maxsize=256)(self._decode_document)
+        self.dense_vectors: npt.NDArray[np.float16] | None = arrays.get("dense_vectors")
 
     @property
     def passage_count(self) -> int:
@@ -151,6 +153,20 @@ class CorpusIndex:
 
     def passage_document(self, passage: int) -> int:
         return int(self._passage_doc[passage])
+
+    def passage_text(self, passage: int) -> str:
+        """The passage as it stands in its document (first sentence start to last sentence end)."""
+        sentences = self.passage_sentences(passage)
+        return self.document_text(self.passage_document(passage))[sentences[0][0] : sentences[-1][1]]
+
+    def add_dense_vectors(self, encoder: DenseEncoder) -> None:
+        """Embed every passage with its document's title, for dense retrieval (see dense.py)."""
+        texts = [
+            f"{self.documents[self.passage_document(p)].title}\n{self.passage_text(p)}"
+            for p in range(self.passage_count)
+        ]
+        self.dense_vectors = encoder.encode(texts).astype(np.float16)
+        self._arrays["dense_vectors"] = self.dense_vectors
 
     def passage_headings(self, passage: int) -> list[tuple[int, int]]:
         """The spans of the section heading and the label the passage stands under, in its document's text."""
@@ -255,6 +271,8 @@ class CorpusIndex:
         docs, passages = len(self.documents), self.passage_count
         if len(self._text_offsets) != docs + 1 or self.engine.passage_count != passages:
             raise ValueError("document or passage counts disagree")
+        if self.dense_vectors is not None and self.dense_vectors.shape != (passages, DIMENSIONS):
+            raise ValueError("dense vectors do not match the passages")
         if passages and (
             int(self._passage_doc.max()) >= docs or int(self._passage_stop.max()) > len(self._sentence_start)
         ):
@@ -292,6 +310,7 @@ def open_index(
     *,
     rebuild: bool = False,
     follow_symlinks: bool = False,
+    encoder: DenseEncoder | None = None,
 ) -> tuple[CorpusIndex, IndexReport]:
     """Load the saved index when it matches the corpus and settings; otherwise build and save it."""
     began = time.perf_counter()
@@ -337,6 +356,8 @@ def open_index(
         index = CorpusIndex.build(documents, skipped, manifest, settings)
     except SlowPatternError as error:
         raise CorpusError(f"{corpus_dir / MANIFEST_NAME}: {error}") from None
+    if settings.dense and encoder is not None:
+        index.add_dense_vectors(encoder)
     saved = True
     try:
         index.save(path, key, states)

@@ -7,16 +7,25 @@ from pathlib import Path
 from retrieval.answers import Answer
 from retrieval.compose import compose_answer
 from retrieval.corpus_index import CorpusIndex, DocumentInfo, IndexReport, open_index
+from retrieval.dense import DenseEncoder, DenseUnavailableError
+from retrieval.documents import CorpusError
 from retrieval.settings import RetrievalSettings
 
 
 class Retriever:
     """Answers questions from one corpus; immutable after `open`, so it is safe to share between threads."""
 
-    def __init__(self, index: CorpusIndex, settings: RetrievalSettings, report: IndexReport) -> None:
+    def __init__(
+        self,
+        index: CorpusIndex,
+        settings: RetrievalSettings,
+        report: IndexReport,
+        encoder: DenseEncoder | None = None,
+    ) -> None:
         self.index = index
         self.settings = settings
         self.report = report
+        self.encoder = encoder
 
     @classmethod
     def open(
@@ -32,12 +41,18 @@ class Retriever:
 
         Files that resolve outside `corpus_dir` are skipped unless `follow_symlinks`."""
         settings = settings or RetrievalSettings()
-        index, report = open_index(corpus_dir, settings, index_path, rebuild=rebuild, follow_symlinks=follow_symlinks)
-        return cls(index, settings, report)
+        try:
+            encoder = DenseEncoder() if settings.dense else None
+        except DenseUnavailableError as error:
+            raise CorpusError(str(error)) from None
+        index, report = open_index(
+            corpus_dir, settings, index_path, rebuild=rebuild, follow_symlinks=follow_symlinks, encoder=encoder
+        )
+        return cls(index, settings, report, encoder)
 
     @property
     def documents(self) -> list[DocumentInfo]:
         return self.index.documents
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
-        return compose_answer(self.index, question, self.settings, top_k or self.settings.top_k)
+        return compose_answer(self.index, question, self.settings, top_k or self.settings.top_k, self.encoder)

@@ -29,6 +29,9 @@ class RetrievalSettings(BaseModel):
         le=1,
         description="Abstain when this share of the question's weight is words the documents never use.",
     )
+    dense: bool = Field(
+        False, description="Also rank passages by meaning with a local sentence encoder (the [dense] extra)."
+    )
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are refused with a message.")
     max_quote_chars: int = Field(600, ge=80, description="A quote grows by whole sentences up to this length.")
 
@@ -41,6 +44,7 @@ class RetrievalSettings(BaseModel):
             "passage_sentences": self.passage_sentences,
             "passage_overlap": self.passage_overlap,
             "passage_max_chars": self.passage_max_chars,
+            "dense": self.dense,
         }
 
 

@@ -161,13 +161,18 @@ def read_corpus(docs: Path) -> tuple[list[str], list[str]]:
 # ---------------------------------------------------------------------------- systems
 
 
-def citebot_ask_rankings(docs: Path, topics: Sequence[Topic]) -> tuple[Rankings, int]:
-    """(rankings, abstentions) from the real CLI in batch mode, with a fresh cache so no stale index is reused."""
+def citebot_ask_rankings(docs: Path, topics: Sequence[Topic], *, dense: bool = False) -> tuple[Rankings, int]:
+    """(rankings, abstentions) from the real CLI in batch mode, with a fresh cache so no stale index is reused;
+    `dense` turns on `[retrieval] dense` through a config file, as an operator would."""
     with tempfile.TemporaryDirectory() as cache:
         env = {key: value for key, value in os.environ.items() if key != "CITEBOT_CONFIG"}
         env["XDG_CACHE_HOME"] = cache
+        config: list[str] = []
+        if dense:
+            (Path(cache) / "citebot.toml").write_text("[retrieval]\ndense = true\n", encoding="utf-8")
+            config = ["--config", str(Path(cache) / "citebot.toml")]
         completed = subprocess.run(
-            [sys.executable, "-m", "bot", "ask", "--json", "--top-k", str(ASK_TOP_K), "--corpus", str(docs)],
+            [sys.executable, "-m", "bot", "ask", *config, "--json", "--top-k", str(ASK_TOP_K), "--corpus", str(docs)],
             input="".join(topic.text + "\n" for topic in topics),
             capture_output=True,
             text=True,
@@ -272,14 +277,18 @@ def _timed(run: Callable[[], T]) -> tuple[T, float]:
     return result, round(time.perf_counter() - began, 1)
 
 
-def run_cacm() -> Results:
-    """Each system's mean metrics over the judged topics, with its extra counts and seconds."""
+def run_cacm(*, dense: bool = False) -> Results:
+    """Each system's mean metrics over the judged topics, with its extra counts and seconds; `dense` adds
+    citebot ask with dense retrieval on (the [dense] extra)."""
     docs = corpus_dir("cacm")
     topics = judged_topics(cacm_dir())
     results: Results = {}
 
     (ask, abstained), seconds = _timed(lambda: citebot_ask_rankings(docs, topics))
     results["citebot ask"] = {**mean_metrics(ask, topics), "abstained": abstained, "seconds": seconds}
+    if dense:
+        (ask, abstained), seconds = _timed(lambda: citebot_ask_rankings(docs, topics, dense=True))
+        results["citebot ask, dense"] = {**mean_metrics(ask, topics), "abstained": abstained, "seconds": seconds}
 
     run, seconds = _timed(lambda: citebot_passage_rankings(docs, topics))
     results["citebot passages"] = {
@@ -333,4 +342,4 @@ def format_table(results: Mapping[str, Mapping[str, float]]) -> str:
 
 
 if __name__ == "__main__":
-    print(format_table(run_cacm()))
+    print(format_table(run_cacm(dense="--dense" in sys.argv[1:])))
