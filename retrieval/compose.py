@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.analysis import analyze, analyze_spans
+from retrieval.answer_types import answer_type, asks_definition
 from retrieval.answers import Answer, Highlight, Quote
 from retrieval.corpus_index import CorpusIndex
 from retrieval.dense import DenseEncoder, hybrid_scores
@@ -48,6 +49,7 @@ ABSTAIN_NOTE = (
 )
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")  # a paragraph break: a quote keeps to one paragraph
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+_LETTER = re.compile(r"[^\W\d_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 
 
@@ -57,32 +59,6 @@ class _Candidate:
     start: int
     end: int
     score: float
-
-
-_ASKS_AMOUNT = re.compile(
-    r"\bhow\s+(?:much|many|long|far|big|large|high|low|often|old)\b|\bwhat\s+(?:price|percentage|share|number)\b",
-    re.IGNORECASE,
-)
-_ASKS_TIME = re.compile(r"^\W*when\b|\bwhat\s+(?:year|date|day|month|time)\b", re.IGNORECASE)
-_ASKS_DEFINITION = re.compile(
-    r"^\W*(?:what(?:'s|\s+(?:is|are|does|do|did))|define|meaning\s+of|explain)\b", re.IGNORECASE
-)
-_AMOUNT = re.compile(r"\d")
-_LETTER = re.compile(r"[^\W\d_]")
-_TIME = re.compile(
-    r"\b(?:1[6-9]|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d"
-    r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b",
-    re.IGNORECASE,
-)
-
-
-def answer_type(question: str) -> re.Pattern[str] | None:
-    """What a right answer holds: a number for "how much / how many", a date or day for "when"."""
-    if _ASKS_AMOUNT.search(question):
-        return _AMOUNT
-    if _ASKS_TIME.search(question):
-        return _TIME
-    return None
 
 
 def clean_question(question: str) -> str:
@@ -116,7 +92,7 @@ def compose_answer(
         return Answer(question=question, answered=False, note=ABSTAIN_NOTE)
 
     wanted = answer_type(question)
-    defining = _ASKS_DEFINITION.search(question) is not None
+    defining = asks_definition(question)
     candidates: list[_Candidate] = []
     hits: dict[tuple[int, int], set[str]] = {}  # overlapping passages share sentences: match each once
     meaning = encoder.encode([question])[0] if encoder is not None and index.dense_vectors is not None else None

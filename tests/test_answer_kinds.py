@@ -7,7 +7,7 @@ from pathlib import Path
 from support import write_corpus
 
 from retrieval import Retriever
-from retrieval.compose import answer_type
+from retrieval.answer_types import answer_type
 
 FILLER = [
     f"Section {n} talks about the weather in town number {n}, which was mild and dry all week long." for n in range(40)

@@ -1,0 +1,38 @@
+"""What kind of answer a question asks for, so a quote of that kind ranks higher: a signal, never a filter.
+
+"How much / how many / how long" wants a number, "when" a date or a day, "what is / what does" a definition
+(the text under a heading or label that names the subject: see compose.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+_ASKS_AMOUNT = re.compile(
+    r"\bhow\s+(?:much|many|long|far|big|large|high|low|often|old)\b|\bwhat\s+(?:price|percentage|share|number)\b",
+    re.IGNORECASE,
+)
+_ASKS_TIME = re.compile(r"^\W*when\b|\bwhat\s+(?:year|date|day|month|time)\b", re.IGNORECASE)
+_ASKS_DEFINITION = re.compile(
+    r"^\W*(?:what(?:'s|\s+(?:is|are|does|do|did))|define|meaning\s+of|explain)\b", re.IGNORECASE
+)
+_AMOUNT = re.compile(r"\d")
+_TIME = re.compile(
+    r"\b(?:1[6-9]|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d"
+    r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b",
+    re.IGNORECASE,
+)
+
+
+def answer_type(question: str) -> re.Pattern[str] | None:
+    """What a right answer holds: a number for "how much / how many", a date or day for "when"."""
+    if _ASKS_AMOUNT.search(question):
+        return _AMOUNT
+    if _ASKS_TIME.search(question):
+        return _TIME
+    return None
+
+
+def asks_definition(question: str) -> bool:
+    """ "What is X?", "What does --force do?", "Define X": the answer is the text that defines X."""
+    return _ASKS_DEFINITION.search(question) is not None
