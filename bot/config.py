@@ -63,7 +63,7 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(_read_config_text(path))
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -80,6 +80,20 @@ def load_config(path: Path | None) -> Config:
     if config.corpus.index_path is not None and not config.corpus.index_path.is_absolute():
         config.corpus.index_path = base / config.corpus.index_path
     return config
+
+
+MAX_CONFIG_BYTES = 1 << 20  # a config is a page of settings; /dev/zero is not
+
+
+def _read_config_text(path: Path) -> str:
+    """The file's text; a FIFO, a device or anything over MAX_CONFIG_BYTES is refused before it is read."""
+    if path.exists() and not path.is_file():
+        raise ConfigError(f"config file {path} is not a regular file")
+    with path.open("rb") as handle:
+        data = handle.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config file {path} is over {MAX_CONFIG_BYTES // 1024} KiB: not a citebot config")
+    return data.decode("utf-8")
 
 
 def require_secret(name: str, prefix: str | None = None) -> str:

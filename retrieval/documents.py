@@ -114,7 +114,13 @@ def list_corpus_files(
         raise CorpusError(f"corpus directory not found: {corpus_dir}")
     root = corpus_dir.resolve()
     files, skipped = [], []
-    for path in sorted(corpus_dir.rglob("*")):
+    try:
+        found = sorted(corpus_dir.rglob("*"))
+    except RecursionError:
+        raise CorpusError(f"{corpus_dir}: folders nested too deeply to list") from None
+    except OSError as error:
+        raise CorpusError(f"{corpus_dir}: cannot list the corpus ({error.strerror or error})") from None
+    for path in found:
         source = path.relative_to(corpus_dir).as_posix()
         if path.suffix.lower() not in DOCUMENT_SUFFIXES or any(p.startswith(".") for p in source.split("/")):
             continue

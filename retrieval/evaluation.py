@@ -62,6 +62,8 @@ def read_cases(path: Path) -> list[EvalCase]:
             continue
         try:
             cases.append(EvalCase.model_validate(json.loads(line)))
+        except RecursionError:
+            raise EvalFileError(f"{path}:{number}: not an eval case (nested too deeply)") from None
         except (json.JSONDecodeError, ValidationError) as error:
             first = str(error).splitlines()[0]
             raise EvalFileError(f"{path}:{number}: not an eval case ({first})") from None

@@ -69,3 +69,33 @@ def test_a_nul_byte_anywhere_makes_a_file_binary(tmp_path: Path) -> None:
     retriever = Retriever.open(corpus, index_path=tmp_path / "i")
     assert [d.source for d in retriever.documents] == ["a.txt"]
     assert retriever.report.skipped[0].reason.startswith("binary")
+
+
+def test_a_config_that_is_a_device_is_refused_in_one_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--config", "/dev/zero", "what did Nadella say?"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2 and "not a regular file" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_huge_config_is_refused(tmp_path: Path) -> None:
+    from bot.config import ConfigError, load_config
+
+    config = tmp_path / "big.toml"
+    config.write_text("# padding\n" * 200_000, encoding="utf-8")
+    with pytest.raises(ConfigError, match="KiB"):
+        load_config(config)
+
+
+def test_an_eval_line_nested_too_deeply_is_one_line(tmp_path: Path) -> None:
+    from retrieval.evaluation import EvalFileError, read_cases
+
+    cases = tmp_path / "q.jsonl"
+    cases.write_text("[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(EvalFileError, match="not an eval case"):
+        read_cases(cases)
