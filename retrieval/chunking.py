@@ -13,7 +13,6 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +22,7 @@ from retrieval.analysis import analyze
 from retrieval.boilerplate import BoilerplateFilter, content_blocks, left_out
 from retrieval.documents import Document, Manifest
 from retrieval.passages import chunk_block
-from retrieval.sections import find_sections
+from retrieval.sections import document_context, find_sections
 from retrieval.settings import RetrievalSettings
 
 PARALLEL_MIN_CHARS = 4_000_000  # below this, starting workers costs more than it saves
@@ -125,7 +124,7 @@ def _chunk_document(
         passages.extend((base + first, base + stop) for first, stop in block_passages)
     sentence_terms = [" ".join(analyze(doc.text[start:end])) for start, end in sentences]
     # Context terms: what the document and the section are about, which a passage's own words may not say.
-    document_terms = " ".join(analyze(f"{doc.title} {Path(doc.source).stem}"))
+    document_terms = " ".join(analyze(document_context(doc.title, doc.source)))
     sections = find_sections(doc.text)
     headings: list[tuple[int, int, int, int]] = []
     passage_terms = []

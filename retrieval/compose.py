@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +25,7 @@ from retrieval.corpus_index import CorpusIndex
 from retrieval.dense import DenseEncoder, hybrid_scores
 from retrieval.documents import is_unicode_text, line_of
 from retrieval.question import Question, parse_question
+from retrieval.sections import document_context
 from retrieval.settings import RetrievalSettings
 
 CANDIDATES_PER_QUOTE = 4
@@ -142,7 +142,7 @@ def _context_terms(index: CorpusIndex, passage: int, doc: int, text: str) -> set
     """The terms of the passage's document title, file name and section heading (indexed with the passage)."""
     info = index.documents[doc]
     headings = " ".join(text[start:end] for start, end in index.passage_headings(passage))
-    return set(analyze(f"{info.title} {Path(info.source).stem} {headings}"))
+    return set(analyze(f"{document_context(info.title, info.source)} {headings}"))
 
 
 def _spread(quotes: list[_Candidate]) -> list[_Candidate]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 _ATX = re.compile(r"^\s{0,3}(?:#{1,6}|={1,6})\s+\S")
 _UNDERLINE = re.compile(r"^\s*([=\-~^*+#])\1{2,}\s*$")
@@ -58,6 +59,11 @@ class Sections:
         starts, headings = self._levels[level]
         i = bisect.bisect_right(starts, offset) - 1
         return headings[i] if i >= 0 else None
+
+
+def document_context(title: str, source: str) -> str:
+    """What a document is about beyond its sentences: its title and its file name ("GPL-3", "git-push")."""
+    return f"{title} {PurePosixPath(source).stem}"
 
 
 def find_sections(text: str) -> Sections:
