@@ -31,6 +31,7 @@ from enum import Enum
 import regex
 
 from retrieval.analysis import STOPWORDS
+from retrieval.sentences import continues_line
 
 _WORD = re.compile(r"[^\W\d_]{2,}(?:['’][^\W\d_]+)?")
 _PLACEHOLDER = re.compile(r"^\W*(?:\[\w+\]|\{\{.*\}\}|%\w+%)\W*$")
@@ -49,7 +50,6 @@ _NAME_OR_DATE = re.compile(r"^[A-Z][\w'’-]+,\s*(?:[A-Z]\.\s*)+|\b(?:1[5-9]|20)
 _FINISHED = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")
 _LIST_MARKER = re.compile(r"^\s*(?:[•·▪●◦*+–—-]\s|\d{1,3}[./)]\s?|-{1,2}\w)|::\s*$")
 _LABELLED = re.compile(r"^[^:]{1,25}:\s")  # "Jan 29: ...", "Training cost: ...": a data line, not prose
-_LINE_FINISHED = tuple(".!?:;…\"'”’)]")
 _PROSE_MIN_WORDS = 8
 _LANGUAGE_SAMPLE_WORDS = 1_000_000  # enough words to tell the corpus's language and learn its vocabulary
 _KNOWN_WORD_SHARE = 0.5
@@ -123,11 +123,12 @@ def logical_lines(text: str) -> list[tuple[int, int]]:
 
 
 def _continues(text: str, block_start: int, previous_end: int, start: int, end: int) -> bool:
+    """The sentence splitter's rule for wrapped lines (see sentences.continues_line), within a paragraph."""
     if "\n\n" in text[previous_end:start].replace("\r", "").replace(" ", "").replace("\t", ""):
         return False  # a blank line between them: a new paragraph
-    previous = text[block_start:previous_end].rstrip()
-    current = text[start:end].lstrip()
-    return bool(previous) and not previous.endswith(_LINE_FINISHED) and current[:1].islower()
+    previous_line = text[text.rfind("\n", block_start, previous_end) + 1 : previous_end].strip()
+    current = text[start:end].strip()
+    return bool(previous_line) and current[:1].islower() and continues_line(previous_line, current)
 
 
 class SlowPatternError(Exception):

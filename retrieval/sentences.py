@@ -24,7 +24,8 @@ _POST_NUMBER = re.compile(r"^\(?\d{1,3}[/.)]")
 _SHORT_QUOTATION_CHARS = 80
 _QUOTATION_LOOK_BACK_CHARS = 400
 _CONTINUATION_STARTS = frozenset("0123456789$€£(")
-_LINE_FINISHED = tuple(".!?:;…\"'”’)]")
+_LINE_FINISHED = tuple(".!?;…\"'”’)]")
+_INTRODUCES = (":",)
 _WHITESPACE = " \t\r\n\f\v\u00a0\u2009\u202f"
 
 
@@ -47,7 +48,7 @@ def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         newline = text.find("\n", cursor, end)
         stop = end if newline == -1 else newline
         current = text[cursor:stop].strip()
-        if spans and previous and not previous.endswith(_LINE_FINISHED) and _continues(previous, current):
+        if spans and previous and continues_line(previous, current):
             spans[-1] = (spans[-1][0], stop)
         else:
             spans.append((cursor, stop))
@@ -56,11 +57,16 @@ def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _continues(previous: str, current: str) -> bool:
-    """Does `current` carry on the sentence `previous` left unfinished ("spent only" / "$5.6 million")?"""
+def continues_line(previous: str, current: str) -> bool:
+    """Does line `current` carry on the sentence of line `previous` (both stripped)? It does when `previous`
+    stops mid-sentence ("spent only" / "$5.6 million"), and when it ends in punctuation that cannot end this
+    sentence because `current` starts in lowercase ('begins with "fixup! ..."' / "or ..."), as inside a line.
+    A line ending in a colon introduces what follows, and a title is never joined."""
     first = current[:1]
-    if _looks_like_title(previous):
+    if _looks_like_title(previous) or previous.endswith(_INTRODUCES):
         return False
+    if previous.endswith(_LINE_FINISHED):
+        return first.islower()
     return first.islower() or ((previous[-1:].islower() or previous.endswith(",")) and first in _CONTINUATION_STARTS)
 
 

@@ -76,3 +76,13 @@ def test_a_title_case_heading_is_not_joined_to_the_next_line() -> None:
         "1) Existing AI Players May Spend More to Compete",
         "$Meta plans to invest $65 billion this year.",
     ]
+
+
+def test_a_wrapped_line_ending_in_a_quotation_continues_when_the_next_starts_lowercase() -> None:
+    text = 'When the message begins with "squash! ..." or "fixup! ..."\nor "amend! ...", the list is changed.\n'
+    assert [text[s:e] for s, e in split_sentences(text)] == [text.strip()]
+
+
+def test_a_line_ending_in_a_colon_introduces_the_next_and_is_not_joined() -> None:
+    text = "Examples:\ngit commit -a\n"
+    assert [text[s:e] for s, e in split_sentences(text)] == ["Examples:", "git commit -a"]
