@@ -79,7 +79,7 @@ def test_a_title_case_heading_is_not_joined_to_the_next_line() -> None:
 
 
 def test_a_wrapped_line_ending_in_a_quotation_continues_when_the_next_starts_lowercase() -> None:
-    text = 'When the message begins with "squash! ..." or "fixup! ..."\nor "amend! ...", the list is changed.\n'
+    text = 'When the message begins with "squash ..." or "fixup ..."\nor "amend ...", the list is changed.\n'
     assert [text[s:e] for s, e in split_sentences(text)] == [text.strip()]
 
 
