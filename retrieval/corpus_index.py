@@ -7,16 +7,12 @@ index so that quotes are sliced from exactly the text that was indexed.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -29,21 +25,19 @@ from retrieval.dense import DIMENSIONS, DenseEncoder
 from retrieval.documents import (
     MANIFEST_NAME,
     CorpusError,
-    CorpusFile,
     Document,
     Manifest,
     SkippedFile,
-    decode_text,
     list_corpus_files,
-    make_document,
+    read_documents,
     read_manifest,
 )
+from retrieval.index_cache import FileState, default_index_path, file_states, index_key, previous_file_states
 from retrieval.index_file import (
     IndexFileError,
     NotAnIndexError,
     check_index_path,
     read_index_file,
-    read_index_header,
     write_index_file,
 )
 from retrieval.settings import RetrievalSettings
@@ -51,10 +45,6 @@ from retrieval.settings import RetrievalSettings
 log = logging.getLogger(__name__)
 
 INDEX_SCHEMA = 3
-# Modules that read an index but never shape one: changing them must not rebuild (and re-embed) every index.
-ANSWERING_ONLY_MODULES = frozenset(
-    {"answer_types.py", "answers.py", "compose.py", "evaluation.py", "explain.py", "question.py", "retriever.py"}
-)
 _PASSAGE_ARRAYS = (
     "sentence_start",
     "sentence_end",
@@ -107,15 +97,6 @@ class IndexReport:
     path: Path | None
     saved: bool = field(default=True)
     cleaning: CleaningReport = field(default_factory=CleaningReport)
-
-
-@dataclass(frozen=True)
-class _FileState:
-    source: str
-    size: int
-    mtime_ns: int
-    ctime_ns: int
-    digest: str
 
 
 class CorpusIndex:
@@ -229,7 +210,7 @@ class CorpusIndex:
 
     # ------------------------------------------------------------------ persistence
 
-    def save(self, path: Path, key: str, files: list[_FileState]) -> None:
+    def save(self, path: Path, key: str, files: list[FileState]) -> None:
         engine_arrays, engine_meta = self.engine.to_arrays()
         header = {
             "kind": "citebot-index",
@@ -300,13 +281,6 @@ def _text_blob(documents: list[Document]) -> tuple[npt.NDArray[np.uint8], IntArr
 # ---------------------------------------------------------------------- opening
 
 
-def default_index_path(corpus_dir: Path) -> Path:
-    """A per-corpus file in the user's cache directory, so a read-only corpus still gets a saved index."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    digest = hashlib.sha256(str(corpus_dir.resolve()).encode()).hexdigest()[:16]
-    return cache / "citebot" / f"{corpus_dir.resolve().name}-{digest}.index"
-
-
 def open_index(
     corpus_dir: Path,
     settings: RetrievalSettings,
@@ -328,9 +302,9 @@ def open_index(
         check_index_path(path)
     except NotAnIndexError as error:
         raise CorpusError(str(error)) from None
-    previous = {} if rebuild else _previous_file_states(path)
-    states, contents = _file_states(files, previous)
-    key = _index_key(corpus_dir, settings, states, outside)
+    previous = {} if rebuild else previous_file_states(path)
+    states, contents = file_states(files, previous)
+    key = index_key(corpus_dir, settings, states, outside, INDEX_SCHEMA)
 
     if not rebuild and path.exists():
         try:
@@ -351,7 +325,7 @@ def open_index(
             )
             return index, report
 
-    documents, skipped = _read_documents(files, contents, manifest)
+    documents, skipped = read_documents(files, contents, manifest)
     skipped = outside + skipped
     _warn_skipped(skipped)
     if not documents:
@@ -380,92 +354,6 @@ def open_index(
         cleaning=index.cleaning,
     )
     return index, report
-
-
-def _previous_file_states(path: Path) -> dict[str, _FileState]:
-    try:
-        header = read_index_header(path)
-        return {f["source"]: _FileState(**f) for f in header.get("files", [])}
-    except (IndexFileError, OSError, TypeError, KeyError):
-        return {}
-
-
-def _file_states(
-    files: list[CorpusFile], previous: dict[str, _FileState]
-) -> tuple[list[_FileState], dict[str, bytes | OSError]]:
-    """Each file's content digest. A file whose size, mtime and ctime are unchanged reuses its saved digest
-    instead of being read again (any write changes ctime, which no tool can set back)."""
-    states: list[_FileState] = []
-    contents: dict[str, bytes | OSError] = {}
-    for file in files:
-        try:
-            stat = file.path.stat()
-            signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-            known = previous.get(file.source)
-            if known and (known.size, known.mtime_ns, known.ctime_ns) == signature:
-                states.append(known)
-                continue
-            raw = file.path.read_bytes()
-        except OSError as error:
-            contents[file.source] = error
-            states.append(_FileState(file.source, -1, -1, -1, f"unreadable: {error.strerror}"))
-            continue
-        contents[file.source] = raw
-        states.append(_FileState(file.source, *signature, hashlib.sha256(raw).hexdigest()))
-    return states, contents
-
-
-@cache
-def _pipeline_digest() -> str:
-    """The indexing code itself is part of the key: an upgrade that changes how text is read, cleaned, cut,
-    analyzed or embedded rebuilds saved indexes instead of serving passages made by the old code. Every module
-    of the package is hashed except those that only answer (a new module counts until it is listed there), so
-    no hand-kept list of indexing modules can miss one."""
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        if path.name not in ANSWERING_ONLY_MODULES:
-            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-def _index_key(
-    corpus_dir: Path, settings: RetrievalSettings, states: list[_FileState], outside: list[SkippedFile]
-) -> str:
-    manifest_path = corpus_dir / MANIFEST_NAME
-    manifest_digest = hashlib.sha256(manifest_path.read_bytes()).hexdigest() if manifest_path.is_file() else ""
-    material: dict[str, Any] = {
-        "schema": INDEX_SCHEMA,
-        "pipeline": _pipeline_digest(),
-        "settings": settings.index_key_fields(),
-        "manifest": manifest_digest,
-        "files": [(s.source, s.digest) for s in states],
-        "outside": [s.source for s in outside],
-    }
-    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
-
-
-def _read_documents(
-    files: list[CorpusFile], contents: dict[str, bytes | OSError], manifest: Manifest
-) -> tuple[list[Document], list[SkippedFile]]:
-    documents: list[Document] = []
-    skipped: list[SkippedFile] = []
-    for file in files:
-        raw = contents.pop(file.source, None)  # let each file's bytes go once decoded
-        if raw is None:
-            try:
-                raw = file.path.read_bytes()
-            except OSError as error:
-                raw = error
-        if isinstance(raw, OSError):
-            skipped.append(SkippedFile(file.source, f"cannot read ({raw.strerror or raw})"))
-            continue
-        text, reason = decode_text(raw)
-        if text is None:
-            skipped.append(SkippedFile(file.source, reason))
-        else:
-            documents.append(make_document(file.source, text, manifest))
-    return documents, skipped
 
 
 def _warn_skipped(skipped: list[SkippedFile]) -> None:

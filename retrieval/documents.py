@@ -187,3 +187,28 @@ def derive_title(source: str, text: str) -> str:
         and any(ch.isalpha() for ch in first)
     )
     return first if looks_like_title else Path(source).stem
+
+
+def read_documents(
+    files: list[CorpusFile], contents: dict[str, bytes | OSError], manifest: Manifest
+) -> tuple[list[Document], list[SkippedFile]]:
+    """Each listed file decoded into a document, or skipped with the reason; `contents` holds the bytes
+    already read while checking the files (each is let go once decoded)."""
+    documents: list[Document] = []
+    skipped: list[SkippedFile] = []
+    for file in files:
+        raw = contents.pop(file.source, None)  # let each file's bytes go once decoded
+        if raw is None:
+            try:
+                raw = file.path.read_bytes()
+            except OSError as error:
+                raw = error
+        if isinstance(raw, OSError):
+            skipped.append(SkippedFile(file.source, f"cannot read ({raw.strerror or raw})"))
+            continue
+        text, reason = decode_text(raw)
+        if text is None:
+            skipped.append(SkippedFile(file.source, reason))
+        else:
+            documents.append(make_document(file.source, text, manifest))
+    return documents, skipped

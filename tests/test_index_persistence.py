@@ -105,11 +105,11 @@ def test_a_temporary_file_left_by_a_killed_writer_is_removed_on_the_next_save(co
 
 def test_the_index_key_covers_indexing_code_but_not_answering_code() -> None:
     """documents.py (titles) once escaped the key; answering modules must not force a rebuild."""
-    from retrieval import corpus_index
+    from retrieval import index_cache
 
-    package = Path(corpus_index.__file__).resolve().parent
+    package = Path(index_cache.__file__).resolve().parent
     modules = {path.name for path in package.glob("*.py")}
-    assert modules > corpus_index.ANSWERING_ONLY_MODULES
+    assert modules > index_cache.ANSWERING_ONLY_MODULES
     assert {"documents.py", "boilerplate.py", "sections.py", "dense.py", "chunking.py"} <= (
-        modules - corpus_index.ANSWERING_ONLY_MODULES
+        modules - index_cache.ANSWERING_ONLY_MODULES
     )
