@@ -115,7 +115,10 @@ def compose_answer(
         # Coverage breaks ties, and ranks alone where BM25 scores nothing at all (a corpus of one or two passages).
         score = max(passage_score, 0.0) * (0.5 + 0.5 * coverage) + TIE_BREAK * coverage
         score *= 1 + ANSWER_TYPE_BONUS * fits
-        end = _with_context(text, sentences, start, end, settings.max_quote_chars)
+        if sentences[-1][1] - sentences[0][0] <= settings.max_quote_chars:
+            start, end = sentences[0][0], sentences[-1][1]  # the whole passage fits: the answer with its context
+        else:
+            end = _with_context(text, sentences, start, end, settings.max_quote_chars)
         candidates.append(_Candidate(doc, start, end, score))
 
     quotes = _merge_overlapping(candidates, index, settings.max_quote_chars)

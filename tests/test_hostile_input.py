@@ -52,7 +52,7 @@ def test_a_file_name_that_is_not_utf8_is_skipped_and_named(tmp_path: Path) -> No
 
 
 def test_lines_are_counted_with_carriage_return_endings(tmp_path: Path) -> None:
-    text = "Intro line.\rSecond line.\rNvidia shares plunged 17% on Monday.\r"
+    text = "Intro line.\rSecond line.\r[postviewcount]\rNvidia shares plunged 17% on Monday.\r"
     corpus = write_corpus(tmp_path / "c", {"a.txt": text.encode()})
     quote = Retriever.open(corpus, index_path=tmp_path / "i").ask("How far did Nvidia shares plunge?").quotes[0]
     assert "17%" in quote.text and quote.line == text[: quote.start].count("\r") + 1 > 1
