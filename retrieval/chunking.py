@@ -8,8 +8,12 @@ than lists of strings. Results stream back in document order.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +29,7 @@ from retrieval.passages import chunk_block
 from retrieval.sections import document_context, find_sections
 from retrieval.settings import RetrievalSettings
 
+_PR_SET_PDEATHSIG = 1  # prctl(2)
 PARALLEL_MIN_CHARS = 4_000_000  # below this, starting workers costs more than it saves
 _BATCH_CHARS = 2_000_000
 
@@ -55,7 +60,9 @@ def chunk_corpus(
     workers = _worker_count(documents)
     if workers > 1:
         context = multiprocessing.get_context("fork")  # the job reaches workers by fork, never pickled
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(job,)) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_worker, initargs=(job, os.getpid())
+        ) as pool:
             for batch in pool.map(_chunk_batch_in_worker, batches):
                 yield from batch
     else:
@@ -89,9 +96,20 @@ def _batches(documents: list[Document]) -> list[tuple[int, int]]:
     return batches
 
 
-def _start_worker(job: _Job) -> None:
+def _start_worker(job: _Job, parent: int) -> None:
     global _worker_job
     _worker_job = job
+    _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker must not outlive the process that started it (killed, or taken by the OOM killer): on Linux the
+    kernel sends it SIGKILL when its parent dies; a parent already gone by now means exit at once."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _chunk_batch_in_worker(batch: tuple[int, int]) -> list[ChunkedDocument]:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
 import pytest
 
 from retrieval import chunking
 from retrieval.documents import Document, Manifest
 from retrieval.settings import RetrievalSettings
 
+T = TypeVar("T")
 TEXTS = [
     "Nvidia shares plunged 17% on Monday. The sell-off erased $600 billion. Analysts called it a correction.\n"
     "Meta plans to invest $65 billion in AI CapEx (capital expenditure) this year. Microsoft plans $80 billion.",
@@ -58,3 +68,41 @@ def test_passages_keep_offsets_terms_and_abbreviations(monkeypatch: pytest.Monke
     assert first.passage_terms[0].split()[:3] == ["nvidia", "share", "plung"]
     assert all("Disclaimer" not in varied(1, TEXTS[1])[s:e] for s, e in documents[1].sentences.tolist())
     assert aliases == {"capex": ["capit", "expenditur"], "sox": ["semiconductor", "index"]}
+
+
+def test_index_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
+    """Killing `citebot index` (SIGKILL, the OOM killer) must not leave its workers running, holding pipes."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for n in range(4):  # over chunking.PARALLEL_MIN_CHARS in all, so the work is spread over processes
+        line = f"Document {n} says that shares of company {{}} fell by {{}} percent on day {n} of the month.\n"
+        (corpus / f"{n}.txt").write_text("".join(line.format(i, i % 97) for i in range(14_000)), encoding="utf-8")
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "bot", "index", "--corpus", str(corpus)],
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers = _wait_for(lambda: _children(parent.pid), seconds=60)
+    assert workers, "the index build never started its workers"
+    parent.kill()
+    parent.wait(timeout=30)
+    assert _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), seconds=20)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(status.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(status.parent.name))
+    return found
+
+
+def _wait_for(check: Callable[[], T], *, seconds: float) -> T:
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.05)
