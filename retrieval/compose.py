@@ -37,6 +37,7 @@ CONTEXT_CHARS = 160
 SCATTERED_TERM_FACTOR = 0.5
 RELATIVE_SCORE_FLOOR = 0.3
 TIE_BREAK = 1e-9
+MERGE_GAP_CHARS = 200
 ANSWER_TYPE_BONUS = 0.25  # a quote of the kind asked for ranks a quarter higher: a signal, not a filter
 QUOTES_IN_SCORE_ORDER = 3
 
@@ -276,7 +277,8 @@ def _merge_overlapping(candidates: list[_Candidate], index: CorpusIndex, max_cha
             if other.doc != candidate.doc:
                 continue
             low, high = sorted([(other.start, other.end), (candidate.start, candidate.end)])
-            touching = low[1] >= high[0] or not text[low[1] : high[0]].strip()
+            gap = high[0] - low[1]  # looked at only when short: never a copy of a whole document
+            touching = gap <= 0 or (gap <= MERGE_GAP_CHARS and not text[low[1] : high[0]].strip())
             if not touching:
                 continue
             start, end = low[0], max(low[1], high[1])

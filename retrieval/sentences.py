@@ -19,6 +19,7 @@ _ABBREVIATIONS = frozenset(
     """.split()
 )
 _WORD_BEFORE = re.compile(r"([^\W\d_](?:[\w.]*[^\W\d_])?)\.$")
+MAX_SENTENCE_CHARS = 2_000
 _FRAGMENT_MAX_WORDS = 2
 _POST_NUMBER = re.compile(r"^\(?\d{1,3}[/.)]")
 _SHORT_QUOTATION_CHARS = 80
@@ -34,8 +35,27 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     for line_start, line_end in _line_spans(text, start, end):
-        spans.extend(_split_line(text, line_start, line_end))
+        for span in _split_line(text, line_start, line_end):
+            spans.extend(_bounded(text, *span))
     return spans
+
+
+def _bounded(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A "sentence" longer than MAX_SENTENCE_CHARS (a 5 MB line without punctuation) cut at whitespace into
+    pieces of at most that length, so no answer ever has to read more than that to weigh one sentence."""
+    pieces = []
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = max(
+            text.rfind(" ", start + 1, start + MAX_SENTENCE_CHARS),
+            text.rfind("\n", start + 1, start + MAX_SENTENCE_CHARS),
+        )
+        cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+        piece = _strip(text, start, cut)
+        if piece[0] < piece[1]:
+            pieces.append(piece)
+        start = _strip(text, cut, end)[0]
+    pieces.append((start, end))
+    return pieces
 
 
 def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:

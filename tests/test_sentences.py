@@ -86,3 +86,13 @@ def test_a_wrapped_line_ending_in_a_quotation_continues_when_the_next_starts_low
 def test_a_line_ending_in_a_colon_introduces_the_next_and_is_not_joined() -> None:
     text = "Examples:\ngit commit -a\n"
     assert [text[s:e] for s, e in split_sentences(text)] == ["Examples:", "git commit -a"]
+
+
+def test_a_huge_line_without_punctuation_is_cut_into_bounded_pieces() -> None:
+    """A 1 MB line is no single "sentence": each piece is at most MAX_SENTENCE_CHARS, cut at spaces."""
+    from retrieval.sentences import MAX_SENTENCE_CHARS
+
+    text = "word " * 200_000
+    spans = split_sentences(text)
+    assert all(end - start <= MAX_SENTENCE_CHARS for start, end in spans)
+    assert "".join(text[s:e] + " " for s, e in spans) == text
