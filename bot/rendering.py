@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from retrieval.answers import Answer, Quote
+from retrieval.compose import ABSTAIN_NOTE
 
 QUESTION_ECHO_CHARS = 200
+ELLIPSIS = "…"
+WORD_BOUNDARY_REACH = 40  # a clipped quote ends between words when a space is this close
+NOT_FOUND_NOTE = ABSTAIN_NOTE  # one wording on every front end when an answer carries no note of its own
+SEARCH_FAILED_NOTE = "Sorry, something went wrong while searching the documents. Please try again in a moment."
 # Direction overrides and isolates reorder what a reader sees ("Trojan Source"): shown, never obeyed.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
@@ -59,3 +66,45 @@ def echoed_question(answer: Answer) -> str:
     if len(question) > QUESTION_ECHO_CHARS:
         return question[: QUESTION_ECHO_CHARS - 1] + "…"
     return question
+
+
+def not_found_note(answer: Answer) -> str:
+    """Why there are no quotes, in the core's words (the same on every platform)."""
+    return answer.note or NOT_FOUND_NOTE
+
+
+def merged_runs(quote: Quote, chars: int | None = None) -> list[tuple[str, bool]]:
+    """`quote_segments` of the first `chars` characters (all by default) with touching runs of the same kind
+    joined: `*a**b*` is not bold in Slack, nor `**a****b**` in Discord."""
+    merged: list[tuple[str, bool]] = []
+    remaining = len(quote.text) if chars is None else chars
+    for text, highlighted in quote_segments(quote):
+        if remaining <= 0:
+            break
+        text, remaining = text[:remaining], remaining - len(text)
+        if merged and merged[-1][1] == highlighted:
+            merged[-1] = (merged[-1][0] + text, highlighted)
+        else:
+            merged.append((text, highlighted))
+    return merged
+
+
+def longest_fitting(upper: int, fits: Callable[[int], bool]) -> int:
+    """Largest n in [0, upper] with fits(n) (rendered length grows with n), or 0 if none: the longest prefix
+    of a quote whose rendering fits a platform's limit, cut before rendering so no markup is split."""
+    low, high = 0, upper
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def back_to_word_boundary(text: str, chars: int, reach: int = WORD_BOUNDARY_REACH) -> int:
+    """Cut between words when a space is near, so a clipped quote does not end mid-word."""
+    if chars >= len(text) or text[chars].isspace():
+        return chars
+    space = text.rfind(" ", max(0, chars - reach), chars)
+    return space if space > 0 else chars

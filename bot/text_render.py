@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.rendering import echoed_question, printable, quote_segments, source_label
+from bot.rendering import echoed_question, not_found_note, printable, quote_segments, source_label
 from retrieval.answers import Answer
 
 if TYPE_CHECKING:
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 def render_plain(answer: Answer) -> str:
     """Quotes as '> ' blocks with their sources; matched terms are marked with **, as chat markdown does."""
     if not answer.answered:
-        return printable(answer.note or "No answer.")
+        return printable(not_found_note(answer))
     blocks = []
     for number, quote in enumerate(answer.quotes, start=1):
         body = "".join(f"**{printable(text)}**" if hit else printable(text) for text, hit in quote_segments(quote))
@@ -28,7 +28,7 @@ def render_rich(answer: Answer) -> RenderableType:
     from rich.text import Text
 
     if not answer.answered:
-        return Text(printable(answer.note or "No answer."), style="yellow")
+        return Text(printable(not_found_note(answer)), style="yellow")
     parts: list[RenderableType] = [Text(f"Q: {printable(echoed_question(answer))}", style="dim")]
     for number, quote in enumerate(answer.quotes, start=1):
         body = Text()

@@ -16,7 +16,8 @@ from discord import app_commands
 
 from bot.answering import AnswerService, Incoming
 from bot.config import DiscordSettings
-from bot.discord_adapter.render import FAILURE_NOTE, DiscordReply, render_answer, render_note
+from bot.discord_adapter.render import DiscordReply, render_answer, render_note
+from bot.rendering import SEARCH_FAILED_NOTE
 from retrieval.answers import Answer
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ class CitebotClient(discord.Client):
             answer: Answer = await self.service.answer(question)
         except Exception:
             log.exception("answering failed")
-            return render_note(FAILURE_NOTE)
+            return render_note(SEARCH_FAILED_NOTE)
         return render_answer(answer)
 
     def _mentions_me(self, message: discord.Message) -> bool:

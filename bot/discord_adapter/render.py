@@ -12,7 +12,15 @@ from typing import NamedTuple
 
 import discord
 
-from bot.rendering import echoed_question, quote_segments, source_label
+from bot.rendering import (
+    ELLIPSIS,
+    back_to_word_boundary,
+    echoed_question,
+    longest_fitting,
+    merged_runs,
+    not_found_note,
+    source_label,
+)
 from retrieval.answers import Answer, Quote
 
 # Discord's limits that bind us (characters, as discord.py's Embed.__len__ counts them). One embed with a
@@ -24,9 +32,6 @@ QUESTION_LINE_CHARS = 256
 ANSWER_COLOUR = discord.Colour(0x5865F2)
 SOURCE_LABEL_CHARS = 300  # a runaway title must not crowd out the quote it labels
 MIN_CLIPPED_QUOTE_CHARS = 300  # below this, a clipped quote says too little: leave it out instead
-ELLIPSIS = "…"
-FALLBACK_NOTE = "I couldn't find that in the documents."
-FAILURE_NOTE = "Sorry, something went wrong while looking that up. Please try again in a moment."
 
 # Links stay untouched (escaping inside one would break it), as in discord.py's escape_markdown; a link ends
 # at a markup character, which is then escaped like anywhere else.
@@ -45,7 +50,7 @@ class DiscordReply(NamedTuple):
 def render_answer(answer: Answer) -> DiscordReply:
     """Quotes as an embed; no quotes means a short friendly line from `answer.note`."""
     if not answer.answered or not answer.quotes:
-        return render_note(answer.note or FALLBACK_NOTE)
+        return render_note(not_found_note(answer))
     description, shown = _describe(answer)
     embed = discord.Embed(description=description, colour=ANSWER_COLOUR)
     left_out = len(answer.quotes) - shown
@@ -93,8 +98,8 @@ def _fit_quote(quote: Quote, limit: int) -> tuple[str, bool] | None:
     def clipped(chars: int) -> str:
         return _quote_lines(quote, chars, clipped=True) + "\n" + source
 
-    chars = _longest_fitting(len(quote.text), lambda n: len(clipped(n)) <= limit)
-    chars = _back_to_word_boundary(quote.text, chars)
+    chars = longest_fitting(len(quote.text), lambda n: len(clipped(n)) <= limit)
+    chars = back_to_word_boundary(quote.text, chars)
     block = clipped(chars)
     if chars < min(MIN_CLIPPED_QUOTE_CHARS, len(quote.text)) or len(block) > limit:
         return None
@@ -121,7 +126,7 @@ def _describe(answer: Answer) -> tuple[str, int]:
 def _quote_lines(quote: Quote, chars: int, *, clipped: bool = False) -> str:
     """`quote.text[:chars]` as '> ' lines, highlights in bold; blank lines dropped (a '>' line needs text)."""
     lines: list[list[tuple[str, bool]]] = [[]]
-    for text, highlighted in _merge_runs(quote_segments(quote), chars):
+    for text, highlighted in merged_runs(quote, chars):
         for index, piece in enumerate(text.split("\n")):
             if index:
                 lines.append([])
@@ -132,21 +137,6 @@ def _quote_lines(quote: Quote, chars: int, *, clipped: bool = False) -> str:
     if clipped:
         rendered[-1:] = [(rendered[-1] if rendered else "") + ELLIPSIS]
     return "\n".join("> " + line for line in rendered)
-
-
-def _merge_runs(runs: list[tuple[str, bool]], chars: int) -> list[tuple[str, bool]]:
-    """The first `chars` characters of the runs, with touching runs of the same kind joined."""
-    merged: list[tuple[str, bool]] = []
-    remaining = chars
-    for text, highlighted in runs:
-        if remaining <= 0:
-            break
-        text, remaining = text[:remaining], remaining - len(text)
-        if merged and merged[-1][1] == highlighted:
-            merged[-1] = (merged[-1][0] + text, highlighted)
-        else:
-            merged.append((text, highlighted))
-    return merged
 
 
 def _render_line(runs: list[tuple[str, bool]]) -> str:
@@ -186,25 +176,5 @@ def _fit(text: str, limit: int, render: Callable[[str], str]) -> str:
     full = render(text)
     if len(full) <= limit:
         return full
-    chars = _longest_fitting(len(text), lambda n: len(render(text[:n]) + ELLIPSIS) <= limit)
+    chars = longest_fitting(len(text), lambda n: len(render(text[:n]) + ELLIPSIS) <= limit)
     return render(text[:chars].rstrip()) + ELLIPSIS
-
-
-def _longest_fitting(upper: int, fits: Callable[[int], bool]) -> int:
-    """Largest n in [0, upper] with fits(n) (rendered length grows with n), or 0 if none."""
-    low, high = 0, upper
-    while low < high:
-        middle = (low + high + 1) // 2
-        if fits(middle):
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def _back_to_word_boundary(text: str, chars: int, reach: int = 40) -> int:
-    """Cut between words when a space is near, so a clipped quote does not end mid-word."""
-    if chars >= len(text) or text[chars].isspace():
-        return chars
-    space = text.rfind(" ", max(0, chars - reach), chars)
-    return space if space > 0 else chars

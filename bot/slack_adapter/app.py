@@ -32,6 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answering import AnswerService, Incoming
 from bot.config import SlackSettings
+from bot.rendering import SEARCH_FAILED_NOTE
 from bot.slack_adapter.dedupe import RecentRequests, request_keys
 from bot.slack_adapter.questions import plain_question
 from bot.slack_adapter.render import (
@@ -47,7 +48,7 @@ log = logging.getLogger("citebot.slack")
 
 RATE_LIMIT_RETRIES = 3
 LONGEST_RETRY_AFTER_SECONDS = 60.0
-SEARCH_FAILED = render_notice("Sorry, something went wrong while searching the documents. Please try again.")
+SEARCH_FAILED = render_notice(SEARCH_FAILED_NOTE)
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:

@@ -11,7 +11,15 @@ import re
 from collections.abc import Callable
 from typing import Any, TypedDict
 
-from bot.rendering import echoed_question, quote_segments, source_label
+from bot.rendering import (
+    ELLIPSIS,
+    back_to_word_boundary,
+    echoed_question,
+    longest_fitting,
+    merged_runs,
+    not_found_note,
+    source_label,
+)
 from retrieval.answers import Answer, Quote
 
 SECTION_TEXT_LIMIT = 3000
@@ -19,8 +27,6 @@ MESSAGE_BLOCK_LIMIT = 50
 FALLBACK_TEXT_LIMIT = 40_000
 LABEL_CHARS = 400
 URL_CHARS = 1000
-ELLIPSIS = "…"
-NOT_FOUND = "I couldn't find anything about that in the documents."
 SAFE_URL = re.compile(r"https?://[^\s<>|]+")
 
 Block = dict[str, Any]
@@ -56,7 +62,7 @@ def render_answer(answer: Answer) -> SlackMessage:
 
 def render_abstention(answer: Answer) -> SlackMessage:
     """No quotes: the answer's note (why), with the question echoed so a channel knows what was asked."""
-    note = escape(answer.note or NOT_FOUND)
+    note = escape(not_found_note(answer))
     blocks = [_section(_clip(note, SECTION_TEXT_LIMIT))]
     question = echoed_question(answer)
     if question:
@@ -112,23 +118,12 @@ def source_mrkdwn(quote: Quote) -> str:
 def _quote_lines(text: str, quote: Quote) -> str:
     """Renders `text` (the quote or a prefix of it) with the quote's highlights that fall inside it."""
     lines = [""]
-    for piece, bold in _merged_runs(quote.model_copy(update={"text": text})):
+    for piece, bold in merged_runs(quote, len(text)):
         for index, part in enumerate(piece.split("\n")):
             if index:
                 lines.append("")
             lines[-1] += _bold(part) if bold else escape(part)
     return "\n".join(f"> {line}" if line else ">" for line in lines)
-
-
-def _merged_runs(quote: Quote) -> list[tuple[str, bool]]:
-    """`quote_segments` with touching highlights joined, since `*a**b*` is not bold in Slack."""
-    runs: list[tuple[str, bool]] = []
-    for text, bold in quote_segments(quote):
-        if runs and runs[-1][1] == bold:
-            runs[-1] = (runs[-1][0] + text, bold)
-        else:
-            runs.append((text, bold))
-    return runs
 
 
 def _bold(text: str) -> str:
@@ -143,17 +138,8 @@ def _bold(text: str) -> str:
 def _fitting_prefix(text: str, render: Callable[[str], str], limit: int) -> str:
     """The longest prefix of `text` whose rendering plus an ellipsis fits in `limit`; cut before
     escaping, so no entity or bold pair is ever split."""
-    low, high = 0, len(text)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if len(render(text[:middle])) + len(ELLIPSIS) <= limit:
-            low = middle
-        else:
-            high = middle - 1
-    space = text.rfind(" ", 0, low)
-    if space > low - 80 and space > 0:
-        low = space
-    return render(text[:low].rstrip()) + ELLIPSIS
+    chars = longest_fitting(len(text), lambda n: len(render(text[:n])) + len(ELLIPSIS) <= limit)
+    return render(text[: back_to_word_boundary(text, chars)].rstrip()) + ELLIPSIS
 
 
 def _clip(escaped: str, limit: int) -> str:
