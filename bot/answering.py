@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from bot.config import Config
 from retrieval.answers import Answer
 from retrieval.retriever import Retriever
+
+log = logging.getLogger("citebot")
+DRAIN_SECONDS = 20.0  # a stopping bot finishes the answers it has taken on, for at most this long
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,30 @@ class AnswerService:
     def __init__(self, retriever: Retriever, top_k: int | None = None) -> None:
         self.retriever = retriever
         self.top_k = top_k
+        self._in_flight: set[asyncio.Task[object]] = set()
+
+    @contextlib.asynccontextmanager
+    async def in_flight(self) -> AsyncIterator[None]:
+        """Wrap the handling of one question, from acknowledgement to posting the answer, so that a stopping
+        bot can finish it (see `drain`): an acknowledged question is one the platform will not send again."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    async def drain(self, seconds: float = DRAIN_SECONDS) -> int:
+        """Wait up to `seconds` for the questions being handled; how many were still unfinished."""
+        pending = {task for task in self._in_flight if task is not asyncio.current_task()}
+        if not pending:
+            return 0
+        _, unfinished = await asyncio.wait(pending, timeout=seconds)
+        if unfinished:
+            log.warning("stopping with %d question(s) still unanswered after %.0f s", len(unfinished), seconds)
+        return len(unfinished)
 
     @staticmethod
     def should_answer(message: Incoming, bot_user_id: str | None) -> bool:

@@ -88,6 +88,10 @@ class CitebotClient(discord.Client):
 
     async def answer_interaction(self, interaction: discord.Interaction, question: str, private: bool | None) -> None:
         """Answer /ask within the interaction window: directly when quick, otherwise defer then follow up."""
+        async with self.service.in_flight():
+            await self._answer_interaction(interaction, question, private)
+
+    async def _answer_interaction(self, interaction: discord.Interaction, question: str, private: bool | None) -> None:
         ephemeral = self.settings.private_by_default if private is None else private
         pending = asyncio.create_task(self._answer(question))
         done, _ = await asyncio.wait({pending}, timeout=self.defer_after)
@@ -122,6 +126,10 @@ class CitebotClient(discord.Client):
         in_dm = message.guild is None
         if not in_dm and not self._mentions_me(message):
             return
+        async with self.service.in_flight():
+            await self._reply(message, me, in_dm)
+
+    async def _reply(self, message: discord.Message, me: discord.ClientUser, in_dm: bool) -> None:
         reply = await self._answer(question_from(message.content, me.id, self._my_role_id(message)))
         # A reply in a guild channel; a DM is a conversation of two, answered directly.
         as_reply: dict[str, Any] = {} if in_dm else {"reference": message.to_reference(fail_if_not_exists=False)}

@@ -32,7 +32,7 @@ def run_discord(config: Config) -> int:
 async def serve_discord(service: AnswerService, settings: DiscordSettings, token: str) -> None:
     """Log in and serve until the client is closed; a rejected token becomes a `ConfigError`."""
     client = CitebotClient(service, settings)
-    _close_on_signals(client)
+    _close_on_signals(client, service)
     async with client:
         try:
             await client.start(token)
@@ -44,11 +44,17 @@ async def serve_discord(service: AnswerService, settings: DiscordSettings, token
             raise ConfigError(f"cannot reach Discord ({type(error).__name__}); check the network") from None
 
 
-def _close_on_signals(client: CitebotClient) -> None:
-    """SIGINT/SIGTERM close the gateway and HTTP session cleanly (only possible in the main thread)."""
+def _close_on_signals(client: CitebotClient, service: AnswerService) -> None:
+    """SIGINT/SIGTERM finish the answers already taken on (bounded), then close the gateway and HTTP session
+    cleanly (signal handlers can only be set in the main thread)."""
     if threading.current_thread() is not threading.main_thread():
         return
     loop = asyncio.get_running_loop()
+
+    async def stop() -> None:
+        await service.drain()
+        await client.close()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # e.g. Windows event loops
-            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(client.close()))
+            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(stop()))

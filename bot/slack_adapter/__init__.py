@@ -32,7 +32,7 @@ def run_slack(config: Config, *, http: bool, port: int) -> int:
 
     async def main() -> None:
         app = build_app(service, config.slack, bot_token, signing_secret)
-        await serve(app, app_token=app_token, http=http, port=port)
+        await serve(app, app_token=app_token, http=http, port=port, service=service)
 
     with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while shutting down
         asyncio.run(main())

@@ -143,6 +143,10 @@ class SlackListeners:
         return BoltResponse(status=200, body="")
 
     async def on_slash_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        async with self.service.in_flight():
+            await self._slash_command(ack, command, respond)
+
+    async def _slash_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         question = plain_question(command.get("text") or "")
         if not question:
             usage = render_usage(self.settings.command)
@@ -159,7 +163,8 @@ class SlackListeners:
         if not self._from_a_person(event, context):
             return
         thread_ts = event.get("thread_ts") or event.get("ts")
-        await self._answer_message(event, context, thread_ts)
+        async with self.service.in_flight():
+            await self._answer_message(event, context, thread_ts)
 
     async def on_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         """Direct messages only; edits, joins and other subtypes are not questions."""
@@ -167,7 +172,8 @@ class SlackListeners:
             return
         if not self._from_a_person(event, context):
             return
-        await self._answer_message(event, context, event.get("thread_ts"))
+        async with self.service.in_flight():
+            await self._answer_message(event, context, event.get("thread_ts"))
 
     def _from_a_person(self, event: dict[str, Any], context: AsyncBoltContext) -> bool:
         incoming = Incoming(

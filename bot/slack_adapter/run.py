@@ -18,6 +18,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.answering import AnswerService
 from bot.config import ConfigError
 
 log = logging.getLogger("citebot.slack")
@@ -92,8 +93,17 @@ async def http_mode(app: AsyncApp, host: str, port: int) -> AsyncIterator[int]:
         await runner.cleanup()
 
 
-async def serve(app: AsyncApp, *, app_token: str | None, http: bool, port: int, host: str = "0.0.0.0") -> None:
-    """Checks the tokens, connects, and serves until SIGINT or SIGTERM."""
+async def serve(
+    app: AsyncApp,
+    *,
+    app_token: str | None,
+    http: bool,
+    port: int,
+    host: str = "0.0.0.0",
+    service: AnswerService | None = None,
+) -> None:
+    """Checks the tokens, connects, and serves until SIGINT or SIGTERM; then finishes the answers already
+    acknowledged (Slack will not send those again), for a bounded time, before disconnecting."""
     if not http and app_token is None:
         raise ValueError("Socket Mode needs the app-level token")
     bot_user_id = await check_tokens(app, None if http else app_token)
@@ -106,8 +116,12 @@ async def serve(app: AsyncApp, *, app_token: str | None, http: bool, port: int, 
         async with http_mode(app, host, port) as bound:
             log.info("citebot (%s) serving Slack on http://%s:%d%s", bot_user_id, host, bound, EVENTS_PATH)
             await stop.wait()
+            if service is not None:
+                await service.drain()
     else:
         async with socket_mode(app, app_token or ""):
             log.info("citebot (%s) connected to Slack over Socket Mode", bot_user_id)
             await stop.wait()
+            if service is not None:
+                await service.drain()
     log.info("citebot stopped")
