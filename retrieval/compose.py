@@ -1,4 +1,5 @@
-"""From ranked passages to an answer: the best sentences of each, merged, highlighted, or an honest abstention.
+"""From ranked passages to an answer: each passage quoted (whole when it fits, else its best sentences), merged,
+highlighted, or an honest abstention.
 
 Abstention, calibrated on four corpora at once (news, a software manual, licenses, CACM; see bench/quality):
 the documents do not answer a question when `max_unknown_share` or more of its weight (see `question.py`) is
