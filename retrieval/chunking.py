@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from retrieval.abbreviations import Aliases, find_aliases
 from retrieval.analysis import analyze
-from retrieval.boilerplate import BoilerplateFilter, content_blocks, left_out
+from retrieval.boilerplate import BoilerplateFilter, Line, content_blocks, left_out
 from retrieval.documents import Document, Manifest
 from retrieval.passages import chunk_block
 from retrieval.sections import document_context, find_sections
@@ -127,8 +127,7 @@ def _chunk_document(
 ) -> ChunkedDocument:
     sentences: list[tuple[int, int]] = []
     passages: list[tuple[int, int]] = []
-    own_lines = [line for line in (doc.title, doc.author) if line]
-    lines = cleaner.classify(doc.text, manifest.boilerplate_patterns(doc.source), own_lines)
+    lines = classify_document(cleaner, doc, manifest)
     for block in content_blocks(lines):
         block_sentences, block_passages = chunk_block(
             doc.text,
@@ -164,6 +163,12 @@ def _chunk_document(
         sum(line.end - line.start for line in lines),
         left_out(lines),
     )
+
+
+def classify_document(cleaner: BoilerplateFilter, doc: Document, manifest: Manifest) -> list[Line]:
+    """The document's lines as indexing judges them: its manifest patterns apply, its title and author stay."""
+    own_lines = [line for line in (doc.title, doc.author) if line]
+    return cleaner.classify(doc.text, manifest.boilerplate_patterns(doc.source), own_lines)
 
 
 def _pairs(spans: list[tuple[int, int]]) -> npt.NDArray[np.int64]:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.boilerplate import BoilerplateFilter, LineKind, SlowPatternError
-from retrieval.documents import CorpusError, decode_text, line_of, list_corpus_files, make_document, read_manifest
+from retrieval.chunking import classify_document
+from retrieval.documents import CorpusError, line_of, list_corpus_files, read_documents, read_manifest
 
 
 @dataclass(frozen=True)
@@ -23,21 +24,13 @@ def explain_file(corpus_dir: Path, source: str, *, follow_symlinks: bool = False
     manifest = read_manifest(corpus_dir)
     files, _ = list_corpus_files(corpus_dir, manifest, follow_symlinks=follow_symlinks)
     wanted = _relative(corpus_dir, source)
-    documents = []
-    for file in files:
-        try:
-            text, _ = decode_text(file.path.read_bytes())
-        except OSError:
-            continue
-        if text is not None:
-            documents.append(make_document(file.source, text, manifest))
+    documents, _ = read_documents(files, {}, manifest)
     document = next((doc for doc in documents if doc.source == wanted), None)
     if document is None:
         raise CorpusError(f"{source}: not a readable document of the corpus {corpus_dir}")
     cleaner = BoilerplateFilter(doc.text for doc in documents)
-    own = [line for line in (document.title, document.author) if line]
     try:
-        lines = cleaner.classify(document.text, manifest.boilerplate_patterns(document.source), own)
+        lines = classify_document(cleaner, document, manifest)
     except SlowPatternError as error:
         raise CorpusError(f"{corpus_dir}: {error}") from None
     return [
