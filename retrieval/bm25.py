@@ -251,7 +251,7 @@ class Bm25Engine:
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> Bm25Engine:
-        """Adopt saved arrays as they are (read-only memmaps welcome, nothing big is copied).
+        """Adopt saved arrays as they are (read-only views of the loaded file welcome, nothing big is copied).
 
         Raises ValueError when the arrays do not fit together, e.g. saved by another engine format.
         """

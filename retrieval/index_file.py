@@ -1,4 +1,4 @@
-"""A single-file, versioned container for named numpy arrays plus a JSON header, loaded by memory mapping.
+"""A single-file, versioned container for named numpy arrays plus a JSON header, loaded into private memory.
 
 Layout (all integers little-endian)::
 
@@ -11,13 +11,17 @@ The header has its own CRC so a flipped bit there is caught before it is parsed;
 byte after the header (zlib.crc32 runs at several GB/s, so even a 1M-passage index verifies in well under a
 second).  Anything unexpected raises `IndexFileError`: an index is a cache, so the caller rebuilds it rather
 than trusting a damaged file.
+
+Loading reads the whole file into memory the process owns and verifies that copy, rather than memory-mapping the
+file: a mapped file that someone truncates or copies over kills the reader with SIGBUS, or silently changes the
+text quotes are cut from. A private copy costs the index's size in RAM per process and cannot change under it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
-import mmap
 import os
 import stat
 import struct
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
+import numpy.typing as npt
 
 FORMAT_VERSION = 1
 
@@ -145,36 +150,54 @@ def _process_exists(pid: int) -> bool:
 def read_index_header(path: Path) -> dict[str, Any]:
     """Only the caller's header (cheap: the arrays are neither read nor verified)."""
     with _open(path) as handle:
-        return dict(_read_meta(handle, _file_size(handle))["header"])
+        name, size = str(path), _file_size(handle)
+        header_length, header_crc = _parse_prefix(handle.read(_PREFIX.size), size, name)
+        meta = _parse_header(handle.read(header_length), header_crc, size, name)
+        return dict(meta["header"])
 
 
 def read_index_file(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The caller's header and the arrays, memory-mapped read-only, after verifying every byte."""
+    """The caller's header and the arrays (read-only views of one private copy), after verifying every byte.
+
+    Header and data are parsed from the same copy, so a file rewritten while it is read fails its checksum
+    instead of pairing one version's header with another's data."""
     with _open(path) as handle:
-        size = _file_size(handle)
-        meta = _read_meta(handle, size)
-        try:
-            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError) as error:
-            raise IndexFileError(f"{path}: cannot memory-map: {error}") from error
-    data_offset: int = meta["data_offset"]
-    with memoryview(mapped) as view:
-        intact = _crc32_of(view[data_offset:], 0) == meta["data_crc32"]
-    if not intact:
-        raise IndexFileError(f"{path}: data checksum mismatch (corrupt file)")
+        content = _read_all(handle, _file_size(handle), str(path))
+    name, size = str(path), len(content)
+    with content.data as view:
+        header_length, header_crc = _parse_prefix(bytes(view[: _PREFIX.size]), size, name)
+        header_bytes = bytes(view[_PREFIX.size : _PREFIX.size + header_length])
+        meta = _parse_header(header_bytes, header_crc, size, name)
+        data_offset: int = meta["data_offset"]
+        if _crc32_of(view[data_offset:], 0) != meta["data_crc32"]:
+            raise IndexFileError(f"{name}: data checksum mismatch (corrupt file)")
+    content.flags.writeable = False
     arrays: dict[str, np.ndarray] = {}
-    for name, spec in meta["arrays"].items():
+    for array_name, spec in meta["arrays"].items():
         dtype = np.dtype(spec["dtype"])
         shape = tuple(spec["shape"])
-        count = int(np.prod(shape, dtype=np.int64))
-        if count == 0:
-            array = np.empty(shape, dtype=dtype)
-            array.flags.writeable = False
-        else:
-            array = np.frombuffer(mapped, dtype=dtype, count=count, offset=data_offset + spec["offset"])
-            array = array.reshape(shape)
-        arrays[name] = array
+        start = data_offset + spec["offset"]
+        array = content[start : start + spec["nbytes"]].view(dtype).reshape(shape)
+        arrays[array_name] = array
     return dict(meta["header"]), arrays
+
+
+def _read_all(handle: io.BufferedReader, size: int, name: str) -> npt.NDArray[np.uint8]:
+    """The file's bytes, read in pieces straight into one 64-byte aligned buffer (no second copy)."""
+    spare = np.empty(size + _ALIGNMENT, dtype=np.uint8)
+    skip = -spare.ctypes.data % _ALIGNMENT
+    content = spare[skip : skip + size]
+    with content.data as view:
+        filled = 0
+        while filled < size:
+            try:
+                got = handle.readinto(view[filled : filled + _CHUNK])
+            except OSError as error:
+                raise IndexFileError(f"{name}: cannot read: {error.strerror or error}") from error
+            if not got:
+                raise IndexFileError(f"{name}: truncated while being read")
+            filled += got
+    return content
 
 
 def _checked_array(name: str, array: np.ndarray) -> np.ndarray:
@@ -220,7 +243,7 @@ def _encode_header(
         data_offset = needed
 
 
-def _open(path: Path) -> BinaryIO:
+def _open(path: Path) -> io.BufferedReader:
     try:
         return path.open("rb")
     except OSError as error:
@@ -231,10 +254,8 @@ def _file_size(handle: BinaryIO) -> int:
     return os.fstat(handle.fileno()).st_size
 
 
-def _read_meta(handle: BinaryIO, size: int) -> dict[str, Any]:
-    """The parsed, structurally validated header; raises IndexFileError before trusting any field."""
-    name = getattr(handle, "name", "index file")
-    prefix = handle.read(_PREFIX.size)
+def _parse_prefix(prefix: bytes, size: int, name: str) -> tuple[int, int]:
+    """The header's length and CRC, after checking magic, version and that the header fits in the file."""
     if len(prefix) < _PREFIX.size:
         raise IndexFileError(f"{name}: truncated (no header)")
     magic, version, header_length, header_crc = _PREFIX.unpack(prefix)
@@ -244,12 +265,16 @@ def _read_meta(handle: BinaryIO, size: int) -> dict[str, Any]:
         raise IndexFileError(f"{name}: index format version {version}, this citebot reads {FORMAT_VERSION}")
     if header_length > min(_MAX_HEADER_BYTES, size - _PREFIX.size):
         raise IndexFileError(f"{name}: truncated (header)")
-    header_bytes = handle.read(header_length)
-    if len(header_bytes) != header_length or zlib.crc32(header_bytes) != header_crc:
+    return int(header_length), int(header_crc)
+
+
+def _parse_header(header_bytes: bytes, header_crc: int, size: int, name: str) -> dict[str, Any]:
+    """The parsed, structurally validated header; raises IndexFileError before trusting any field."""
+    if zlib.crc32(header_bytes) != header_crc:
         raise IndexFileError(f"{name}: header checksum mismatch (corrupt file)")
     try:
         meta = json.loads(header_bytes)
-        _validate_meta(meta, size, _PREFIX.size + header_length)
+        _validate_meta(meta, size, _PREFIX.size + len(header_bytes))
     except (ValueError, TypeError, KeyError) as error:
         raise IndexFileError(f"{name}: malformed header: {error}") from error
     return dict(meta)

@@ -1,4 +1,4 @@
-"""The index file: a versioned, checksummed, memory-mapped container that is never trusted when damaged."""
+"""The index file: a versioned, checksummed container that is never trusted when damaged."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def test_round_trip_returns_header_and_equal_arrays(index_path: Path) -> None:
         np.testing.assert_array_equal(arrays[name], array)
 
 
-def test_arrays_are_read_only_memory_maps(index_path: Path) -> None:
+def test_arrays_are_read_only(index_path: Path) -> None:
     _, arrays = read_index_file(index_path)
     assert not arrays["weights"].flags.writeable
     with pytest.raises(ValueError, match="read-only"):
