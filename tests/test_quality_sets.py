@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.quality.run import QUESTIONS, SETS
+from bench.quality.run import HALVES, QUESTIONS, SETS
 from bot.config import BUNDLED_CORPUS
 
 
@@ -17,10 +17,11 @@ def read(name: str, half: str) -> list[dict[str, object]]:
 
 
 @pytest.mark.parametrize("name", SETS)
-def test_each_set_has_dev_and_test_halves_that_share_no_question(name: str) -> None:
-    dev, test = read(name, "dev"), read(name, "test")
-    assert {case["q"] for case in dev}.isdisjoint(case["q"] for case in test)
-    for half in (dev, test):
+def test_each_set_has_dev_test_and_fresh_parts_that_share_no_question(name: str) -> None:
+    parts = [read(name, half) for half in HALVES]
+    questions = [case["q"] for part in parts for case in part]
+    assert len(questions) == len(set(questions))
+    for half in parts:
         kinds = [case["kind"] for case in half]
         assert {"literal", "paraphrase", "unanswerable"} <= set(kinds)
         assert all((case["kind"] == "unanswerable") == (not case["gold"]) for case in half)
@@ -29,7 +30,7 @@ def test_each_set_has_dev_and_test_halves_that_share_no_question(name: str) -> N
 def test_news_gold_spans_are_verbatim_lines_of_the_bundled_corpus() -> None:
     texts = [path.read_text(encoding="utf-8") for path in Path(BUNDLED_CORPUS).glob("*.txt")]
     lines = {line for text in texts for line in text.splitlines()}
-    for half in ("dev", "test"):
+    for half in HALVES:
         for case in read("news", half):
             for gold in case["gold"]:  # type: ignore[attr-defined]
                 assert any(gold in line for line in lines), gold
