@@ -28,6 +28,7 @@ _CONTINUATION_STARTS = frozenset("0123456789$€£(")
 _LINE_FINISHED = tuple(".!?;…\"'”’)]")
 _INTRODUCES = (":",)
 _WHITESPACE = " \t\r\n\f\v\u00a0\u2009\u202f"
+_NEXT_VISIBLE = re.compile(f"[^{_WHITESPACE}]")
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -109,10 +110,11 @@ def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _is_boundary(text: str, punct_start: int, punct_end: int, line_start: int, line_end: int) -> bool:
-    following = text[punct_end:line_end].lstrip(_WHITESPACE)
-    if not following:
+    visible = _NEXT_VISIBLE.search(text, punct_end, line_end)  # a search, not a copy of the rest of the line
+    if visible is None:
         return True
-    if following[0].islower() or following[0] in ",;:":
+    following = visible.group()
+    if following.islower() or following in ",;:":
         return False
     if _inside_short_quotation(text, punct_end, line_start, line_end):
         return False
