@@ -24,7 +24,7 @@ from retrieval.answer_types import answer_type, asks_definition
 from retrieval.answers import Answer, Highlight, Quote
 from retrieval.corpus_index import CorpusIndex
 from retrieval.dense import DenseEncoder, hybrid_scores
-from retrieval.documents import is_unicode_text, line_of
+from retrieval.documents import is_unicode_text
 from retrieval.question import Question, parse_question
 from retrieval.sections import document_context
 from retrieval.settings import RetrievalSettings
@@ -304,7 +304,7 @@ def _quote(index: CorpusIndex, candidate: _Candidate, asked: Question) -> Quote:
         url=info.url,
         start=candidate.start,
         end=candidate.end,
-        line=line_of(text, candidate.start),
+        line=index.line_of(candidate.doc, candidate.start),
         score=round(candidate.score, 6),
         highlights=_dedupe_highlights(highlights),
     )

@@ -28,6 +28,9 @@ from retrieval.documents import (
     Document,
     Manifest,
     SkippedFile,
+    line_breaks,
+    line_of,
+    lines_at,
     list_corpus_files,
     read_documents,
     read_manifest,
@@ -44,10 +47,11 @@ from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
 
-INDEX_SCHEMA = 3
+INDEX_SCHEMA = 4
 _PASSAGE_ARRAYS = (
     "sentence_start",
     "sentence_end",
+    "sentence_line",  # the line each sentence starts on, so citing a line never counts through a whole document
     "passage_doc",
     "passage_first",
     "passage_stop",
@@ -121,6 +125,8 @@ class CorpusIndex:
         self._text_offsets: IntArray = arrays["text_offsets"]
         self._sentence_start: IntArray = arrays["sentence_start"]
         self._sentence_end: IntArray = arrays["sentence_end"]
+        self._sentence_line: IntArray = arrays["sentence_line"]
+        self._document_sentences: IntArray = arrays["document_sentences"]
         self._passage_doc: IntArray = arrays["passage_doc"]
         self._passage_first: IntArray = arrays["passage_first"]
         self._passage_stop: IntArray = arrays["passage_stop"]
@@ -135,6 +141,16 @@ class CorpusIndex:
     def _decode_document(self, doc: int) -> str:
         start, end = int(self._text_offsets[doc]), int(self._text_offsets[doc + 1])
         return self._text_blob[start:end].tobytes().decode("utf-8")
+
+    def line_of(self, doc: int, offset: int) -> int:
+        """The 1-based line of an offset in a document: from the line of the sentence it is in (or follows),
+        counting only the line breaks between that sentence's start and the offset."""
+        first, stop = int(self._document_sentences[doc]), int(self._document_sentences[doc + 1])
+        before = first + int(np.searchsorted(self._sentence_start[first:stop], offset, side="right")) - 1
+        if before < first:
+            return line_of(self.document_text(doc), offset)
+        start = int(self._sentence_start[before])
+        return int(self._sentence_line[before]) + line_breaks(self.document_text(doc), start, offset)
 
     def passage_document(self, passage: int) -> int:
         return int(self._passage_doc[passage])
@@ -179,18 +195,23 @@ class CorpusIndex:
         left_out: dict[str, int] = {}
         shares: list[tuple[str, float]] = []
 
+        document_sentences = [0]
+
         def passage_terms() -> Iterator[list[str]]:
             nonlocal line_chars
             sentences = 0
             for doc_id, doc in enumerate(chunk_corpus(documents, manifest, settings)):
                 parts["sentence_start"].append(doc.sentences[:, 0])
                 parts["sentence_end"].append(doc.sentences[:, 1])
+                lines = lines_at(documents[doc_id].text, doc.sentences[:, 0].tolist())
+                parts["sentence_line"].append(np.array(lines, dtype=np.int64))
                 parts["passage_doc"].append(np.full(len(doc.passages), doc_id, np.int64))
                 parts["passage_first"].append(doc.passages[:, 0] + sentences)
                 parts["passage_stop"].append(doc.passages[:, 1] + sentences)
                 for column, name in enumerate(_PASSAGE_ARRAYS[-4:]):
                     parts[name].append(doc.headings[:, column])
                 sentences += len(doc.sentences)
+                document_sentences.append(sentences)
                 merge_aliases(aliases, doc.aliases)
                 line_chars += doc.line_chars
                 for reason, chars in doc.left_out.items():
@@ -202,6 +223,7 @@ class CorpusIndex:
 
         engine = Bm25Engine.build(passage_terms(), k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
         arrays: dict[str, np.ndarray] = {name: _concatenate(found) for name, found in parts.items()}
+        arrays["document_sentences"] = np.array(document_sentences, dtype=np.int64)
         arrays["text_blob"], arrays["text_offsets"] = _text_blob(documents)
         infos = [DocumentInfo(d.source, d.title, d.url, d.date, d.author) for d in documents]
         documents.clear()
@@ -256,6 +278,8 @@ class CorpusIndex:
         docs, passages = len(self.documents), self.passage_count
         if len(self._text_offsets) != docs + 1 or self.engine.passage_count != passages:
             raise ValueError("document or passage counts disagree")
+        if len(self._document_sentences) != docs + 1 or len(self._sentence_line) != len(self._sentence_start):
+            raise ValueError("sentence tables disagree")
         if self.dense_vectors is not None and self.dense_vectors.shape != (passages, DIMENSIONS):
             raise ValueError("dense vectors do not match the passages")
         if passages and (

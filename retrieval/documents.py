@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import fnmatch
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,7 +150,26 @@ def is_unicode_text(text: str) -> bool:
 
 def line_of(text: str, offset: int) -> int:
     """The 1-based line an offset is on, whatever the line endings (\n, \r\n or a lone \r)."""
-    return text.count("\n", 0, offset) + text.count("\r", 0, offset) - text.count("\r\n", 0, offset) + 1
+    return line_breaks(text, 0, offset) + 1
+
+
+def lines_at(text: str, offsets: Iterable[int]) -> list[int]:
+    """`line_of` for each of many ascending offsets, in one pass over the text rather than one per offset."""
+    lines, line, previous = [], 1, 0
+    for offset in offsets:
+        line += line_breaks(text, previous, offset)
+        lines.append(line)
+        previous = offset
+    return lines
+
+
+def line_breaks(text: str, start: int, end: int) -> int:
+    """The line breaks that begin in `text[start:end]`; each \n, \r\n or lone \r counts once, a \r\n where
+    its \r stands, so counts of adjacent pieces add up to the count of the whole."""
+    count = text.count("\n", start, end) + text.count("\r", start, end) - text.count("\r\n", start, end)
+    if 0 < start < end and text[start] == "\n" and text[start - 1] == "\r":
+        count -= 1
+    return count
 
 
 def decode_text(raw: bytes) -> tuple[str | None, str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from retrieval.boilerplate import BoilerplateFilter, LineKind, SlowPatternError
 from retrieval.chunking import classify_document
-from retrieval.documents import CorpusError, line_of, list_corpus_files, read_documents, read_manifest
+from retrieval.documents import CorpusError, lines_at, list_corpus_files, read_documents, read_manifest
 
 
 @dataclass(frozen=True)
@@ -33,14 +33,15 @@ def explain_file(corpus_dir: Path, source: str, *, follow_symlinks: bool = False
         lines = classify_document(cleaner, document, manifest)
     except SlowPatternError as error:
         raise CorpusError(f"{corpus_dir}: {error}") from None
+    numbers = lines_at(document.text, (line.start for line in lines))
     return [
         ExplainedLine(
-            line_of(document.text, line.start),
+            number,
             line.kind is LineKind.CONTENT,
             "" if line.kind is LineKind.CONTENT or line.reason is None else line.reason.value,
             document.text[line.start : line.end],
         )
-        for line in lines
+        for number, line in zip(numbers, lines, strict=True)
     ]
 
 

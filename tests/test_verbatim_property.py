@@ -1,4 +1,5 @@
-"""The promise behind every answer: a quote is an exact slice of its source file, whatever the question."""
+"""The promise behind every answer: a quote is an exact slice of its source file, cited at the line it starts on,
+whatever the question."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot.config import BUNDLED_CORPUS
 from retrieval import Retriever
+from retrieval.documents import line_of
 
 SOURCES = {path.name: path.read_bytes().decode("utf-8") for path in BUNDLED_CORPUS.glob("*.txt")}
 CORPUS_WORDS = sorted({word for text in SOURCES.values() for word in text.split()})
@@ -26,6 +28,7 @@ def test_any_question_yields_only_verbatim_quotes(bundled: Retriever, question: 
     assert answer.answered or answer.note
     for quote in answer.quotes:
         assert SOURCES[quote.source][quote.start : quote.end] == quote.text
+        assert quote.line == line_of(SOURCES[quote.source], quote.start)
         assert quote.text.strip() == quote.text and quote.text
         for highlight in quote.highlights:
             assert 0 <= highlight.start < highlight.end <= len(quote.text)
