@@ -94,8 +94,14 @@ def parse_question(text: str, engine: Bm25Engine, aliases: Aliases) -> Question:
 def _concept_forms(terms: list[str], aliases: Aliases, engine: Bm25Engine) -> dict[str, list[tuple[str, ...]]]:
     """Each concept's forms, the question's own first. A long form written out in the question becomes its
     abbreviation's concept, so "capital expenditure" also finds "capex"; a closed compound the corpus never
-    uses is also matched by its parts ("selloff" by "sell-off")."""
-    long_forms = {tuple(long): short for short, long in aliases.items()}
+    uses is also matched by its parts ("selloff" by "sell-off").
+
+    Long forms are tried longest first, and a long form two abbreviations share goes to the alphabetically first:
+    never the order of `aliases`, which is the documents' order in a freshly built index and alphabetical in a
+    loaded one."""
+    long_forms: dict[tuple[str, ...], str] = {}
+    for short, expansion in sorted(aliases.items(), key=lambda item: (-len(item[1]), item[0])):
+        long_forms.setdefault(tuple(expansion), short)
     forms: dict[str, list[tuple[str, ...]]] = {}
     i = 0
     while i < len(terms):
