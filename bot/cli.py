@@ -199,7 +199,7 @@ def _index(args: argparse.Namespace, config: Config) -> int:
     where = str(report.path) if report.saved else f"not saved (could not write {report.path})"
     cleaning = report.cleaning
     print(f"left out:   {cleaning.share_left_out:.1%} of the text (see --explain FILE)")
-    for reason, chars in sorted(cleaning.left_out.items(), key=lambda item: -item[1]):
+    for reason, chars in sorted(cleaning.left_out.items(), key=lambda item: (-item[1], item[0])):
         print(f"  - {reason}: {chars / (cleaning.line_chars or 1):.1%}")
     if cleaning.worst:
         worst = (f"{printable(source, keep_newlines=False)} {share:.0%}" for source, share in cleaning.worst)

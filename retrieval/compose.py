@@ -191,7 +191,8 @@ def _best_span(
     """The shortest run of at most three sentences that carries the most question weight, and that weight.
 
     Terms found together in one sentence are stronger evidence than terms scattered over neighbours, so a
-    run's weight counts its best sentence fully and what the other sentences add at half.
+    run's weight counts its best sentence fully and what the other sentences add at half. Of runs that weigh the
+    same (exactly: see `Question.weight`), the shorter wins, then the earlier.
     """
     total = asked.total_weight
     headings = [_is_heading(text[start:end]) for start, end in sentences]
@@ -270,9 +271,10 @@ def _trim(text: str, start: int, end: int, wanted: set[str], max_chars: int) -> 
 
 
 def _merge_overlapping(candidates: list[_Candidate], index: CorpusIndex, max_chars: int) -> list[_Candidate]:
-    """Quotes that overlap or touch in the same document become one; the better score ranks it."""
+    """Quotes that overlap or touch in the same document become one; the better score ranks it, and equal scores
+    rank by document and offset (the order the corpus is read in), never by how they were found."""
     merged: list[_Candidate] = []
-    for candidate in sorted(candidates, key=lambda c: -c.score):
+    for candidate in sorted(candidates, key=lambda c: (-c.score, c.doc, c.start, c.end)):
         text = index.document_text(candidate.doc)
         for other in merged:
             if other.doc != candidate.doc:

@@ -227,7 +227,7 @@ class CorpusIndex:
         arrays["text_blob"], arrays["text_offsets"] = _text_blob(documents)
         infos = [DocumentInfo(d.source, d.title, d.url, d.date, d.author) for d in documents]
         documents.clear()
-        worst = sorted(shares, key=lambda item: -item[1])[:_WORST_DOCUMENTS]
+        worst = sorted(shares, key=lambda item: (-item[1], item[0]))[:_WORST_DOCUMENTS]
         return cls(infos, skipped, arrays, engine, aliases, CleaningReport(line_chars, left_out, worst))
 
     # ------------------------------------------------------------------ persistence

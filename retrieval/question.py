@@ -45,7 +45,7 @@ class Question:
 
     @property
     def total_weight(self) -> float:
-        return sum(concept.weight for concept in self.concepts.values())
+        return self.weight(self.concepts)
 
     def hits(self, terms: set[str]) -> set[str]:
         """The concepts that a text with these terms matches."""
@@ -56,7 +56,9 @@ class Question:
         }
 
     def weight(self, keys: Iterable[str]) -> float:
-        return sum(self.concepts[key].weight for key in keys)
+        """Summed exactly (`math.fsum`), so the same concepts weigh the same to the last bit in any order: the
+        order of a set of terms changes with the process's hash seed, and must not pick between equal quotes."""
+        return math.fsum(self.concepts[key].weight for key in keys)
 
     def occurrences(self, counts: Counter[str]) -> dict[str, int]:
         """How often each concept occurs in a text with these term counts (a long form counts once per use)."""
@@ -81,7 +83,7 @@ def parse_question(text: str, engine: Bm25Engine, aliases: Aliases) -> Question:
     extra = [t for alternatives in forms.values() for form in alternatives[1:] for t in form]
     # An unknown name ("GitLab") says the question is about something else; an unknown common word is as often
     # a paraphrase ("shock" for "sell-off"), so it counts half again (calibrated in bench/quality).
-    unknown_weight = sum(
+    unknown_weight = math.fsum(
         concept.weight * (1.0 if key in names else UNKNOWN_COMMON_WORD_FACTOR)
         for key, concept in concepts.items()
         if _document_frequency(engine, list(concept.forms)) == 0
@@ -92,8 +94,14 @@ def parse_question(text: str, engine: Bm25Engine, aliases: Aliases) -> Question:
 def _concept_forms(terms: list[str], aliases: Aliases, engine: Bm25Engine) -> dict[str, list[tuple[str, ...]]]:
     """Each concept's forms, the question's own first. A long form written out in the question becomes its
     abbreviation's concept, so "capital expenditure" also finds "capex"; a closed compound the corpus never
-    uses is also matched by its parts ("selloff" by "sell-off")."""
-    long_forms = {tuple(long): short for short, long in aliases.items()}
+    uses is also matched by its parts ("selloff" by "sell-off").
+
+    Long forms are tried longest first, and a long form two abbreviations share goes to the alphabetically first:
+    never the order of `aliases`, which is the documents' order in a freshly built index and alphabetical in a
+    loaded one."""
+    long_forms: dict[tuple[str, ...], str] = {}
+    for short, expansion in sorted(aliases.items(), key=lambda item: (-len(item[1]), item[0])):
+        long_forms.setdefault(tuple(expansion), short)
     forms: dict[str, list[tuple[str, ...]]] = {}
     i = 0
     while i < len(terms):
