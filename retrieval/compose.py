@@ -97,7 +97,7 @@ def compose_answer(
     candidates: list[_Candidate] = []
     hits: dict[tuple[int, int], set[str]] = {}  # overlapping passages share sentences: match each once
     meaning = encoder.encode([question])[0] if encoder is not None and index.dense_vectors is not None else None
-    for passage, passage_score in _candidate_passages(index, asked.search_terms, top_k, meaning):
+    for passage, passage_score in candidate_passages(index, asked.search_terms, top_k, meaning):
         doc = index.passage_document(passage)
         text = index.document_text(doc)
         sentences = index.passage_sentences(passage)
@@ -107,7 +107,7 @@ def compose_answer(
                 hits[doc, start] = asked.hits(set(analyze(text[start:end])))
             matched.append(hits[doc, start])
         start, end, coverage = _best_span(text, sentences, matched, asked, settings.max_quote_chars)
-        context = asked.hits(_context_terms(index, passage, doc, text))
+        context = asked.hits(context_terms(index, passage, doc, text))
         if asked.weight(set().union(context, *matched)) < settings.min_coverage * asked.total_weight:
             continue
         fits = (wanted is not None and wanted.search(text, start, end) is not None) or (
@@ -142,7 +142,7 @@ def _defines(index: CorpusIndex, passage: int, text: str, first: tuple[int, int]
     )
 
 
-def _context_terms(index: CorpusIndex, passage: int, doc: int, text: str) -> set[str]:
+def context_terms(index: CorpusIndex, passage: int, doc: int, text: str) -> set[str]:
     """The terms of the passage's document title, file name and section heading (indexed with the passage)."""
     info = index.documents[doc]
     headings = " ".join(text[start:end] for start, end in index.passage_headings(passage))
@@ -162,7 +162,7 @@ def _spread(quotes: list[_Candidate]) -> list[_Candidate]:
     return head + firsts + repeats
 
 
-def _candidate_passages(
+def candidate_passages(
     index: CorpusIndex, terms: list[str], top_k: int, meaning: npt.NDArray[np.float32] | None = None
 ) -> list[tuple[int, float]]:
     """The best passages by BM25 (blended with the question's meaning when dense retrieval is on); in a tiny
