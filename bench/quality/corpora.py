@@ -4,10 +4,16 @@
 * git: git's manual, the AsciiDoc sources in Debian's `git-doc` package (~290 pages);
 * licenses: the license texts Debian ships in /usr/share/common-licenses (legal/policy text, much shared wording);
 * cacm: the CACM test collection (3,204 abstracts, topics and relevance judgments) from ../shared/data/cacm.tgz.
+
+Two more are outside checks, never used to develop or tune anything, only run to report:
+
+* pydocs: Python 3.11's documentation, the reST sources (`_sources/*.rst.txt`) in Debian's `python3.11-doc`;
+* policy: the Debian Policy Manual as plain text (`policy.txt`) from Debian's `debian-policy`.
 """
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import subprocess
 import tarfile
@@ -18,10 +24,12 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "bench" / "quality" / "data"
 CACM_ARCHIVE = ROOT.parent / "shared" / "data" / "cacm.tgz"
 GIT_DOC_PACKAGE = "git-doc=1:2.39.5-0+deb12u3"
+PYTHON_DOC_PACKAGE = "python3.11-doc=3.11.2-6+deb12u9"
+POLICY_PACKAGE = "debian-policy=4.6.2.0"
 LICENSES = (
     "Apache-2.0 Artistic BSD CC0-1.0 GFDL-1.2 GFDL-1.3 GPL-1 GPL-2 GPL-3 LGPL-2 LGPL-2.1 LGPL-3 MPL-1.1 MPL-2.0"
 ).split()
-CORPORA = ("news", "git", "licenses", "cacm")
+CORPORA = ("news", "git", "licenses", "cacm", "pydocs", "policy")
 
 
 class CorpusUnavailable(Exception):
@@ -34,7 +42,13 @@ def corpus_dir(name: str) -> Path:
         return ROOT / "corpus"
     home = DATA / name
     if not (home / "docs").is_dir():
-        builders = {"git": _build_git, "licenses": _build_licenses, "cacm": _build_cacm}
+        builders = {
+            "git": _build_git,
+            "licenses": _build_licenses,
+            "cacm": _build_cacm,
+            "pydocs": _build_pydocs,
+            "policy": _build_policy,
+        }
         staging = Path(tempfile.mkdtemp(dir=_make(DATA)))
         try:
             builders[name](_make(staging / "docs"))
@@ -55,21 +69,39 @@ def _make(path: Path) -> Path:
     return path
 
 
+def _unpacked(package: str, work: Path) -> Path:
+    """Download a Debian package with apt-get and unpack it under `work`; the unpacked root."""
+    try:
+        subprocess.run(["apt-get", "download", package], cwd=work, check=True, capture_output=True, timeout=600)
+        deb = next(work.glob(f"{package.split('=')[0]}_*.deb"))
+        subprocess.run(["dpkg", "-x", str(deb), "x"], cwd=work, check=True, capture_output=True, timeout=600)
+    except (OSError, subprocess.SubprocessError, StopIteration) as error:
+        raise CorpusUnavailable(f"cannot get {package} with apt-get download ({error})") from None
+    return work / "x"
+
+
+def _copy_tree(source: Path, pattern: str, target: Path) -> None:
+    for path in sorted(source.rglob(pattern)):
+        destination = target / path.relative_to(source)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, destination)
+
+
 def _build_git(target: Path) -> None:
     with tempfile.TemporaryDirectory() as work:
-        try:
-            subprocess.run(
-                ["apt-get", "download", GIT_DOC_PACKAGE], cwd=work, check=True, capture_output=True, timeout=600
-            )
-            deb = next(Path(work).glob("git-doc_*.deb"))
-            subprocess.run(["dpkg", "-x", str(deb), "x"], cwd=work, check=True, capture_output=True, timeout=600)
-        except (OSError, subprocess.SubprocessError, StopIteration) as error:
-            raise CorpusUnavailable(f"git: cannot get {GIT_DOC_PACKAGE} with apt-get download ({error})") from None
-        docs = Path(work) / "x" / "usr" / "share" / "doc" / "git-doc"
-        for path in sorted(docs.rglob("*.txt")):
-            destination = target / path.relative_to(docs)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, destination)
+        _copy_tree(_unpacked(GIT_DOC_PACKAGE, Path(work)) / "usr/share/doc/git-doc", "*.txt", target)
+
+
+def _build_pydocs(target: Path) -> None:
+    with tempfile.TemporaryDirectory() as work:
+        sources = _unpacked(PYTHON_DOC_PACKAGE, Path(work)) / "usr/share/doc/python3.11/html/_sources"
+        _copy_tree(sources, "*.txt", target)
+
+
+def _build_policy(target: Path) -> None:
+    with tempfile.TemporaryDirectory() as work:
+        packed = _unpacked(POLICY_PACKAGE, Path(work)) / "usr/share/doc/debian-policy/policy.txt.gz"
+        (target / "policy.txt").write_bytes(gzip.decompress(packed.read_bytes()))
 
 
 def _build_licenses(target: Path) -> None:

@@ -1,8 +1,10 @@
-"""Scores every corpus's question set, one part at a time: `python -m bench.quality [--half dev|test|fresh]`.
+"""Scores every corpus's question set, one part at a time: `python -m bench.quality [--half dev|test|fresh|check]`.
 
 The dev half is for development and may be looked at (`--misses` lists what went wrong); the test half is run
 only to report, so `--misses` is refused for it. Once a test half has been reported it has been seen; the fresh
 sets, written blind later by new writers, are the held-out check for work done after that, under the same rule.
+`--half check` runs the outside checks (Python's documentation, the Debian Policy Manual): corpora nothing was
+developed or tuned on, each with one blind set.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from retrieval.settings import RetrievalSettings
 
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 SETS = ("news", "git", "licenses")
-HALVES = ("dev", "test", "fresh")
-HELD_OUT = ("test", "fresh")
+OUTSIDE_CHECKS = ("pydocs", "policy")  # never developed or tuned on: one "check" set each, run only to report
+HALVES = ("dev", "test", "fresh", "check")
+HELD_OUT = ("test", "fresh", "check")
 KINDS = ("literal", "paraphrase")
 
 
@@ -70,18 +73,21 @@ def misses(report: EvalReport) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__)
     parser.add_argument("--half", choices=HALVES, default="dev")
-    parser.add_argument("--sets", nargs="*", default=list(SETS), choices=SETS)
+    parser.add_argument("--sets", nargs="*", default=None, choices=SETS + OUTSIDE_CHECKS)
     parser.add_argument("--misses", action="store_true", help="list the questions missed (dev half only)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the reports as JSON")
     parser.add_argument("--dense", action="store_true", help="with dense retrieval on (needs citebot[dense])")
     args = parser.parse_args(argv)
     if args.misses and args.half in HELD_OUT:
         parser.error(f"the {args.half} set is run only to report: --misses is for the dev half")
+    sets = args.sets or (OUTSIDE_CHECKS if args.half == "check" else SETS)
+    if (args.half == "check") != all(name in OUTSIDE_CHECKS for name in sets):
+        parser.error(f"the outside checks ({', '.join(OUTSIDE_CHECKS)}) have only a check set, and only they do")
     index_dir = DATA / "indexes"
     index_dir.mkdir(parents=True, exist_ok=True)
     reports: dict[str, EvalReport] = {}
     print(HEADER)
-    for name in args.sets:
+    for name in sets:
         report = score_set(name, args.half, open_corpus(name, index_dir, dense=args.dense))
         reports[name] = report
         label = f"{name}, dense" if args.dense else name
