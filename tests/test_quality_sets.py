@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.quality.run import HALVES, QUESTIONS, SETS
+from bench.quality.run import HALVES, OUTSIDE_CHECKS, QUESTIONS, SETS
 from bot.config import BUNDLED_CORPUS
 
 
@@ -34,3 +34,10 @@ def test_news_gold_spans_are_verbatim_lines_of_the_bundled_corpus() -> None:
         for case in read("news", half):
             for gold in case["gold"]:  # type: ignore[attr-defined]
                 assert any(gold in line for line in lines), gold
+
+
+@pytest.mark.parametrize("name", OUTSIDE_CHECKS)
+def test_each_outside_check_has_one_blind_set_with_every_kind(name: str) -> None:
+    cases = read(name, "check")
+    assert {case["kind"] for case in cases} == {"literal", "paraphrase", "unanswerable"}
+    assert all((case["kind"] == "unanswerable") == (not case["gold"]) for case in cases)
