@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.quality.run import HALVES, OUTSIDE_CHECKS, QUESTIONS, SETS
+from bench.quality.run import OUTSIDE_CHECKS, PARTS, QUESTIONS, SETS
 from bot.config import BUNDLED_CORPUS
 
 
@@ -18,7 +18,7 @@ def read(name: str, half: str) -> list[dict[str, object]]:
 
 @pytest.mark.parametrize("name", SETS)
 def test_each_set_has_dev_test_and_fresh_parts_that_share_no_question(name: str) -> None:
-    parts = [read(name, half) for half in HALVES]
+    parts = [read(name, half) for half in PARTS]
     questions = [case["q"] for part in parts for case in part]
     assert len(questions) == len(set(questions))
     for half in parts:
@@ -30,7 +30,7 @@ def test_each_set_has_dev_test_and_fresh_parts_that_share_no_question(name: str)
 def test_news_gold_spans_are_verbatim_lines_of_the_bundled_corpus() -> None:
     texts = [path.read_text(encoding="utf-8") for path in Path(BUNDLED_CORPUS).glob("*.txt")]
     lines = {line for text in texts for line in text.splitlines()}
-    for half in HALVES:
+    for half in PARTS:
         for case in read("news", half):
             for gold in case["gold"]:  # type: ignore[attr-defined]
                 assert any(gold in line for line in lines), gold

@@ -22,7 +22,8 @@ from retrieval.settings import RetrievalSettings
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 SETS = ("news", "git", "licenses")
 OUTSIDE_CHECKS = ("pydocs", "policy")  # never developed or tuned on: one "check" set each, run only to report
-HALVES = ("dev", "test", "fresh", "check")
+PARTS = ("dev", "test", "fresh")  # of each of SETS
+HALVES = (*PARTS, "check")
 HELD_OUT = ("test", "fresh", "check")
 KINDS = ("literal", "paraphrase")
 
