@@ -4,6 +4,8 @@ verbatim quotes of their extracted text, cited by section or page, with a link a
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support import (
     DEPLOY_HTML,
     HANDBOOK_MD,
@@ -156,3 +158,16 @@ def test_a_title_heading_is_not_repeated_as_the_section(library: Retriever) -> N
     quote = first_quote(library, "how many web servers does the deploy script copy the storefront build to?")
     assert quote.section is None
     assert quote.url == "https://wiki.example.com/ops/deploy"
+
+
+LIBRARY_WORDS = sorted(
+    {word for text in (HANDBOOK_MD, RELEASE_RST, *(body for _, body in TRAVEL_PAGES)) for word in text.split()}
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(question=st.lists(st.sampled_from(LIBRARY_WORDS), min_size=1, max_size=8).map(" ".join))
+def test_any_question_yields_only_slices_of_the_stored_text(library: Retriever, question: str) -> None:
+    for quote in library.ask(question, top_k=5).quotes:
+        assert stored_text(library, quote.source)[quote.start : quote.end] == quote.text
+        assert quote.page is None or quote.source.endswith(".pdf")
