@@ -5,7 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
 RUN useradd --create-home --uid 10001 citebot
 WORKDIR /app
 COPY --chown=citebot:citebot . /app
-RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install /app
+# With the [formats] extra, so the image reads HTML, PDF and Word files too.
+RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install "/app[formats]"
 ENV PATH="/opt/venv/bin:$PATH"
 
 USER citebot

@@ -76,6 +76,8 @@ def open_retriever(config: Config, *, rebuild: bool = False) -> Retriever:
         config.corpus.index_path,
         rebuild=rebuild,
         follow_symlinks=config.corpus.follow_symlinks,
+        max_file_bytes=config.corpus.max_file_bytes,
+        url_template=config.corpus.url_template,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -35,7 +36,7 @@ def _common_options(default: object) -> _Parser:
     common.add_argument(
         "--config", type=Path, metavar="FILE", default=default, help="config file (TOML); env CITEBOT_CONFIG"
     )
-    common.add_argument("--corpus", type=Path, metavar="DIR", default=default, help="directory of .txt/.md files")
+    common.add_argument("--corpus", type=Path, metavar="DIR", default=default, help="directory of documents")
     return common
 
 
@@ -69,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     slack.add_argument("--port", type=_port, default=3000, metavar="P", help="HTTP port (default 3000)")
 
     commands.add_parser("discord", parents=[common], help="run the Discord bot")
+
+    show = commands.add_parser(
+        "show", parents=[common], help="print a document's text as indexed (what quotes are cut from), or a slice"
+    )
+    show.add_argument("target", metavar="SOURCE[:START-END]", help="a quote's source, and its start and end")
     return parser
 
 
@@ -117,6 +123,7 @@ def _run(argv: list[str]) -> int:
         "eval": _eval,
         "slack": _slack,
         "discord": _discord,
+        "show": _show,
     }
     return handlers[args.command](args, config)
 
@@ -250,6 +257,39 @@ def _eval(args: argparse.Namespace, config: Config) -> int:
         else:
             what = f"gold at rank {result.rank}" if result.rank else "gold not in the quotes"
         print(f"  - {what}: {result.question}")
+    return EXIT_OK
+
+
+_SLICE = re.compile(r"(?P<source>.+):(?P<start>\d+)-(?P<end>\d+)")
+
+
+def _show(args: argparse.Namespace, config: Config) -> int:
+    """The stored text a quote was cut from: `text[START:END]` of the index as saved, even when the file has
+    changed since (a running bot quotes from that text), with a note on stderr when it has."""
+    from retrieval.corpus_index import open_saved_index
+
+    target: str = args.target
+    match = _SLICE.fullmatch(target)
+    source = match["source"] if match else target
+    index, stale = open_saved_index(
+        config.corpus_dir,
+        config.retrieval,
+        config.corpus.index_path,
+        follow_symlinks=config.corpus.follow_symlinks,
+        max_file_bytes=config.corpus.max_file_bytes,
+    )
+    doc = next((n for n, info in enumerate(index.documents) if info.source == source), None)
+    if doc is None:
+        shown = printable(source, keep_newlines=False)
+        raise UsageError(f"no document {shown!r} in the index (the console's /sources lists them)")
+    text = index.document_text(doc)
+    start, end = (int(match["start"]), int(match["end"])) if match else (0, len(text))
+    if not 0 <= start <= end <= len(text):
+        raise UsageError(f"{start}-{end} is outside {source!r}, whose indexed text has {len(text)} characters")
+    if stale:
+        print("citebot: note: the corpus changed since it was indexed; this is the text as indexed", file=sys.stderr)
+    shown = printable(text[start:end])
+    sys.stdout.write(shown if shown.endswith("\n") else shown + "\n")
     return EXIT_OK
 
 

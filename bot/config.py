@@ -8,8 +8,9 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from retrieval.citations import check_url_template
 from retrieval.settings import RetrievalSettings, describe_validation_error
 
 BUNDLED_CORPUS = Path(str(importlib.resources.files("citebot_corpus")))
@@ -23,9 +24,22 @@ class ConfigError(Exception):
 class CorpusSection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    path: Path | None = Field(None, description="Directory of .txt/.md files; the bundled corpus if unset.")
+    path: Path | None = Field(None, description="Directory of documents; the bundled corpus if unset.")
     index_path: Path | None = Field(None, description="Where the index file is saved; a cache dir if unset.")
     follow_symlinks: bool = Field(False, description="Index files that link to places outside the corpus.")
+    max_file_mb: float = Field(100, gt=0, allow_inf_nan=False, description="Larger files are skipped unread.")
+    url_template: str | None = Field(
+        None, description="Link for documents without one of their own: {path}, {stem} and {anchor} are filled in."
+    )
+
+    @field_validator("url_template")
+    @classmethod
+    def _url_template(cls, value: str | None) -> str | None:
+        return None if value is None else check_url_template(value)
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
 
 
 class SlackSettings(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from retrieval.answers import Answer, Quote
@@ -12,6 +13,10 @@ ELLIPSIS = "…"
 WORD_BOUNDARY_REACH = 40  # a clipped quote ends between words when a space is this close
 NOT_FOUND_NOTE = ABSTAIN_NOTE  # one wording on every front end when an answer carries no note of its own
 SEARCH_FAILED_NOTE = "Sorry, something went wrong while searching the documents. Please try again in a moment."
+LINK_MAX_CHARS = 1000
+# A link every front end can show as it is: http(s), and none of the characters that end or break a link in Slack
+# (`<url|label>`), Discord (`[label](url)`) or a terminal. Anything else is shown without a link.
+_SAFE_LINK = re.compile(r"https?://[^\s<>|()\[\]`\"'\\\x00-\x1f\x7f]+", re.IGNORECASE)
 # Direction overrides and isolates reorder what a reader sees ("Trojan Source"): shown, never obeyed.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
@@ -56,8 +61,22 @@ def quote_segments(quote: Quote) -> list[tuple[str, bool]]:
 
 
 def source_label(quote: Quote) -> str:
-    """'Title — file.txt, line 12': enough for a reader to find the passage."""
-    return f"{quote.title} — {quote.source}, line {quote.line}"
+    """'Title › Section, p. 12', the same on every front end; a quote with no link a reader can open also says
+    where it is: '— file.txt, line 12' (for text extracted from HTML, PDF or Word, just the file)."""
+    label = quote.title
+    if quote.section:
+        label += f" › {quote.section}"
+    if quote.page is not None:
+        label += f", p. {quote.page}"
+    if quote_link(quote) is None:
+        label += f" — {quote.source}" if quote.derived else f" — {quote.source}, line {quote.line}"
+    return label
+
+
+def quote_link(quote: Quote) -> str | None:
+    """The quote's link when every front end can show it safely, else None (then the label says the file)."""
+    url = quote.url
+    return url if url and len(url) <= LINK_MAX_CHARS and _SAFE_LINK.fullmatch(url) else None
 
 
 def echoed_question(answer: Answer) -> str:

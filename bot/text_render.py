@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.rendering import echoed_question, not_found_note, printable, quote_segments, source_label
-from retrieval.answers import Answer
+from bot.rendering import echoed_question, not_found_note, printable, quote_link, quote_segments, source_label
+from retrieval.answers import Answer, Quote
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -19,7 +19,7 @@ def render_plain(answer: Answer) -> str:
     for number, quote in enumerate(answer.quotes, start=1):
         body = "".join(f"**{printable(text)}**" if hit else printable(text) for text, hit in quote_segments(quote))
         quoted = "\n".join(f"> {line}" for line in body.split("\n"))
-        blocks.append(f"{quoted}\n   [{number}] {printable(source_label(quote), keep_newlines=False)}")
+        blocks.append(f"{quoted}\n   [{number}] {citation(quote)}")
     return "\n\n".join(blocks)
 
 
@@ -40,6 +40,11 @@ def render_rich(answer: Answer) -> RenderableType:
                 quoted.append("\n")
             quoted.append("▌ ", style="cyan")
             quoted.append_text(line)
-        label = printable(source_label(quote), keep_newlines=False)
-        parts += [Text(""), quoted, Text(f"  [{number}] {label}", style="dim italic")]
+        parts += [Text(""), quoted, Text(f"  [{number}] {citation(quote)}", style="dim italic")]
     return Group(*parts)
+
+
+def citation(quote: Quote) -> str:
+    """The source label and, when there is one, the link, on one safe line: 'Title › Section — https://…'."""
+    link = quote_link(quote)
+    return printable(source_label(quote) + (f" — {link}" if link else ""), keep_newlines=False)

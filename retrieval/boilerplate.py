@@ -83,6 +83,7 @@ class Reason(Enum):
     NAVIGATION = "navigation run"
     NEIGHBOURS = "short line among boilerplate"
     NO_WORDS = "no words"
+    METADATA = "document metadata (front matter)"
 
 
 _STRONG = frozenset({Reason.MANIFEST, Reason.PLACEHOLDER, Reason.DEBRIS, Reason.SITE_NOTICE, Reason.REPEATED})

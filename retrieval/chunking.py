@@ -23,10 +23,10 @@ import numpy.typing as npt
 
 from retrieval.abbreviations import Aliases, find_aliases
 from retrieval.analysis import analyze
-from retrieval.boilerplate import BoilerplateFilter, Line, content_blocks, left_out
+from retrieval.boilerplate import BoilerplateFilter, Line, LineKind, Reason, content_blocks, left_out
 from retrieval.documents import Document, Manifest
 from retrieval.passages import chunk_block
-from retrieval.sections import document_context, find_sections
+from retrieval.sections import LABEL, SECTION, Heading, Sections, document_context, find_sections
 from retrieval.settings import RetrievalSettings
 
 _PR_SET_PDEATHSIG = 1  # prctl(2)
@@ -43,6 +43,8 @@ class ChunkedDocument:
     aliases: Aliases
     line_chars: int  # characters on the document's non-blank lines
     left_out: dict[str, int]  # of those, the characters not indexed, by reason
+    sections: npt.NDArray[np.int64]  # (k, 2): the document's section headings, for citations
+    anchors: list[str]  # each section's anchor for a link ("" where none)
 
 
 _Job = tuple[list[Document], Manifest, BoilerplateFilter, RetrievalSettings]
@@ -142,7 +144,7 @@ def _chunk_document(
     sentence_terms = [" ".join(analyze(doc.text[start:end])) for start, end in sentences]
     # Context terms: what the document and the section are about, which a passage's own words may not say.
     document_terms = " ".join(analyze(document_context(doc.title, doc.source)))
-    sections = find_sections(doc.text)
+    sections, anchors = document_sections(doc)
     headings: list[tuple[int, int, int, int]] = []
     passage_terms = []
     for first, stop in passages:
@@ -162,13 +164,41 @@ def _chunk_document(
         find_aliases([doc.text]),
         sum(line.end - line.start for line in lines),
         left_out(lines),
+        _pairs([(h.start, h.end) for h in sections.headings if h.level == SECTION]),
+        anchors,
     )
+
+
+def document_sections(doc: Document) -> tuple[Sections, list[str]]:
+    """The document's headings, and each section heading's anchor. The format's own headings are its sections
+    (a Markdown heading, an HTML <h2>, a Word Heading paragraph, a PDF bookmark); labels ("--force::") and, for a
+    format that marks none (plain text), the sections too are found by their shape."""
+    found = find_sections(doc.text)
+    if doc.headings is None:
+        return found, ["" for h in found.headings if h.level == SECTION]
+    labels = [h for h in found.headings if h.level == LABEL and not _in_spans(h.start, doc.metadata)]
+    sections = [Heading(h.start, h.end, SECTION) for h in doc.headings]
+    anchors = {(h.start, h.end): h.anchor for h in doc.headings}
+    merged = sorted([*sections, *labels], key=lambda h: (h.start, h.level))
+    return Sections(merged), [anchors[h.start, h.end] for h in merged if h.level == SECTION]
+
+
+def _in_spans(offset: int, spans: tuple[tuple[int, int], ...]) -> bool:
+    return any(start <= offset < end for start, end in spans)
 
 
 def classify_document(cleaner: BoilerplateFilter, doc: Document, manifest: Manifest) -> list[Line]:
     """The document's lines as indexing judges them: its manifest patterns apply, its title and author stay."""
     own_lines = [line for line in (doc.title, doc.author) if line]
-    return cleaner.classify(doc.text, manifest.boilerplate_patterns(doc.source), own_lines)
+    lines = cleaner.classify(doc.text, manifest.boilerplate_patterns(doc.source), own_lines)
+    if not doc.metadata:
+        return lines
+    return [
+        Line(line.start, line.end, LineKind.BOILERPLATE, Reason.METADATA)
+        if _in_spans(line.start, doc.metadata)
+        else line
+        for line in lines
+    ]
 
 
 def _pairs(spans: list[tuple[int, int]]) -> npt.NDArray[np.int64]:

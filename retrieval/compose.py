@@ -22,6 +22,7 @@ import numpy.typing as npt
 from retrieval.analysis import analyze, analyze_spans
 from retrieval.answer_types import answer_type, asks_definition
 from retrieval.answers import Answer, Highlight, Quote
+from retrieval.citations import cite
 from retrieval.corpus_index import CorpusIndex
 from retrieval.dense import DenseEncoder, hybrid_scores
 from retrieval.documents import is_unicode_text
@@ -60,6 +61,7 @@ class _Candidate:
     start: int
     end: int
     score: float
+    focus: int  # where its best-matching sentences start: the section and page it is cited by
 
 
 def clean_question(question: str) -> str:
@@ -73,6 +75,7 @@ def compose_answer(
     settings: RetrievalSettings,
     top_k: int,
     encoder: DenseEncoder | None = None,
+    url_template: str | None = None,
 ) -> Answer:
     if not is_unicode_text(question):
         shown = question.encode("utf-8", "replace").decode("utf-8")
@@ -107,6 +110,7 @@ def compose_answer(
                 hits[doc, start] = asked.hits(set(analyze(text[start:end])))
             matched.append(hits[doc, start])
         start, end, coverage = _best_span(text, sentences, matched, asked, settings.max_quote_chars)
+        focus = start
         context = asked.hits(context_terms(index, passage, doc, text))
         if asked.weight(set().union(context, *matched)) < settings.min_coverage * asked.total_weight:
             continue
@@ -120,14 +124,14 @@ def compose_answer(
             start, end = sentences[0][0], sentences[-1][1]  # the whole passage fits: the answer with its context
         else:
             end = _with_context(text, sentences, start, end, settings.max_quote_chars)
-        candidates.append(_Candidate(doc, start, end, score))
+        candidates.append(_Candidate(doc, start, end, score, focus))
 
     quotes = _merge_overlapping(candidates, index, settings.max_quote_chars)
     if not quotes:
         return Answer(question=question, answered=False, note=ABSTAIN_NOTE)
     best = quotes[0].score
     kept = _spread([q for q in quotes if q.score >= RELATIVE_SCORE_FLOOR * best])[:top_k]
-    return Answer(question=question, answered=True, quotes=[_quote(index, c, asked) for c in kept])
+    return Answer(question=question, answered=True, quotes=[_quote(index, c, asked, url_template) for c in kept])
 
 
 def _defines(index: CorpusIndex, passage: int, text: str, first: tuple[int, int], asked: Question) -> bool:
@@ -289,21 +293,25 @@ def _merge_overlapping(candidates: list[_Candidate], index: CorpusIndex, max_cha
                 other.start, other.end = start, end
             break
         else:
-            merged.append(_Candidate(candidate.doc, candidate.start, candidate.end, candidate.score))
+            merged.append(_Candidate(candidate.doc, candidate.start, candidate.end, candidate.score, candidate.focus))
     return merged
 
 
-def _quote(index: CorpusIndex, candidate: _Candidate, asked: Question) -> Quote:
+def _quote(index: CorpusIndex, candidate: _Candidate, asked: Question, url_template: str | None) -> Quote:
     text = index.document_text(candidate.doc)
     quote_text = text[candidate.start : candidate.end]
     info = index.documents[candidate.doc]
     wanted = asked.highlight_terms
     highlights = [Highlight(start=t.start, end=t.end) for t in analyze_spans(quote_text) if t.term in wanted]
+    citation = cite(index, candidate.doc, candidate.focus, url_template)
     return Quote(
         text=quote_text,
         source=info.source,
         title=info.title,
-        url=info.url,
+        section=citation.section,
+        page=citation.page,
+        url=citation.url,
+        derived=info.derived,
         start=candidate.start,
         end=candidate.end,
         line=index.line_of(candidate.doc, candidate.start),

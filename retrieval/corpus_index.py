@@ -23,6 +23,8 @@ from retrieval.boilerplate import SlowPatternError
 from retrieval.chunking import chunk_corpus, merge_aliases
 from retrieval.dense import DIMENSIONS, DenseEncoder
 from retrieval.documents import (
+    DEFAULT_MAX_FILE_BYTES,
+    DOCUMENT_SUFFIXES,
     MANIFEST_NAME,
     CorpusError,
     Document,
@@ -47,7 +49,7 @@ from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
 
-INDEX_SCHEMA = 4
+INDEX_SCHEMA = 5  # 5: each document's format, section headings (with anchors) and page starts
 _PASSAGE_ARRAYS = (
     "sentence_start",
     "sentence_end",
@@ -72,6 +74,8 @@ class DocumentInfo:
     url: str | None = None
     date: str | None = None
     author: str | None = None
+    file_format: str = "text"
+    derived: bool = False  # its text was extracted (HTML, PDF, Word): offsets are into the stored text
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,7 @@ class CorpusIndex:
         engine: Bm25Engine,
         aliases: Aliases,
         cleaning: CleaningReport | None = None,
+        section_anchors: list[str] | None = None,
     ) -> None:
         self.documents = documents
         self.cleaning = cleaning or CleaningReport()
@@ -131,6 +136,13 @@ class CorpusIndex:
         self._passage_first: IntArray = arrays["passage_first"]
         self._passage_stop: IntArray = arrays["passage_stop"]
         self._context: list[IntArray] = [arrays[name] for name in _PASSAGE_ARRAYS[-4:]]
+        self._section_start: IntArray = arrays["section_start"]
+        self._section_end: IntArray = arrays["section_end"]
+        self._document_sections: IntArray = arrays["document_sections"]
+        self._page_start: IntArray = arrays["page_start"]
+        self._document_pages: IntArray = arrays["document_pages"]
+        self.section_anchors = section_anchors if section_anchors is not None else [""] * len(self._section_start)
+        self.key: str | None = None  # the key it was saved under, once saved or loaded
         self.document_text = lru_cache(maxsize=256)(self._decode_document)
         self.dense_vectors: npt.NDArray[np.float16] | None = arrays.get("dense_vectors")
 
@@ -151,6 +163,21 @@ class CorpusIndex:
             return line_of(self.document_text(doc), offset)
         start = int(self._sentence_start[before])
         return int(self._sentence_line[before]) + line_breaks(self.document_text(doc), start, offset)
+
+    def section_at(self, doc: int, offset: int) -> tuple[int, int, str] | None:
+        """The section heading an offset stands under (or begins with), as its span and anchor, if any."""
+        first, stop = int(self._document_sections[doc]), int(self._document_sections[doc + 1])
+        row = first + int(np.searchsorted(self._section_start[first:stop], offset, side="right")) - 1
+        if row < first:
+            return None
+        return int(self._section_start[row]), int(self._section_end[row]), self.section_anchors[row]
+
+    def page_at(self, doc: int, offset: int) -> int | None:
+        """The 1-based page an offset is on, for a document that has pages (PDF)."""
+        first, stop = int(self._document_pages[doc]), int(self._document_pages[doc + 1])
+        if first == stop:
+            return None
+        return max(1, int(np.searchsorted(self._page_start[first:stop], offset, side="right")))
 
     def passage_document(self, passage: int) -> int:
         return int(self._passage_doc[passage])
@@ -196,6 +223,9 @@ class CorpusIndex:
         shares: list[tuple[str, float]] = []
 
         document_sentences = [0]
+        section_spans: list[np.ndarray] = []
+        anchors: list[str] = []
+        document_sections = [0]
 
         def passage_terms() -> Iterator[list[str]]:
             nonlocal line_chars
@@ -212,6 +242,9 @@ class CorpusIndex:
                     parts[name].append(doc.headings[:, column])
                 sentences += len(doc.sentences)
                 document_sentences.append(sentences)
+                section_spans.append(doc.sections)
+                anchors.extend(doc.anchors)
+                document_sections.append(len(anchors))
                 merge_aliases(aliases, doc.aliases)
                 line_chars += doc.line_chars
                 for reason, chars in doc.left_out.items():
@@ -224,15 +257,22 @@ class CorpusIndex:
         engine = Bm25Engine.build(passage_terms(), k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
         arrays: dict[str, np.ndarray] = {name: _concatenate(found) for name, found in parts.items()}
         arrays["document_sentences"] = np.array(document_sentences, dtype=np.int64)
+        spans = np.concatenate([np.empty((0, 2), np.int64), *section_spans]).astype(np.int64, copy=False)
+        arrays["section_start"], arrays["section_end"] = spans[:, 0].copy(), spans[:, 1].copy()
+        arrays["document_sections"] = np.array(document_sections, dtype=np.int64)
+        arrays["page_start"] = _concatenate([np.array(d.pages, dtype=np.int64) for d in documents])
+        arrays["document_pages"] = np.cumsum([0, *(len(d.pages) for d in documents)], dtype=np.int64)
         arrays["text_blob"], arrays["text_offsets"] = _text_blob(documents)
-        infos = [DocumentInfo(d.source, d.title, d.url, d.date, d.author) for d in documents]
+        infos = [DocumentInfo(d.source, d.title, d.url, d.date, d.author, d.file_format, d.derived) for d in documents]
         documents.clear()
         worst = sorted(shares, key=lambda item: (-item[1], item[0]))[:_WORST_DOCUMENTS]
-        return cls(infos, skipped, arrays, engine, aliases, CleaningReport(line_chars, left_out, worst))
+        cleaning = CleaningReport(line_chars, left_out, worst)
+        return cls(infos, skipped, arrays, engine, aliases, cleaning, anchors)
 
     # ------------------------------------------------------------------ persistence
 
     def save(self, path: Path, key: str, files: list[FileState]) -> None:
+        self.key = key
         engine_arrays, engine_meta = self.engine.to_arrays()
         header = {
             "kind": "citebot-index",
@@ -243,17 +283,19 @@ class CorpusIndex:
             "skipped": [asdict(s) for s in self.skipped],
             "aliases": self.aliases,
             "cleaning": asdict(self.cleaning),
+            "section_anchors": self.section_anchors,
             "engine": engine_meta,
         }
         arrays = {**self._arrays, **{f"engine.{name}": array for name, array in engine_arrays.items()}}
         write_index_file(path, header, arrays)
 
     @classmethod
-    def load(cls, path: Path, key: str) -> CorpusIndex:
+    def load(cls, path: Path, key: str | None) -> CorpusIndex:
+        """The saved index, verified; with `key` None, whatever corpus state it was saved for (`citebot show`)."""
         header, arrays = read_index_file(path)
         if header.get("kind") != "citebot-index" or header.get("schema") != INDEX_SCHEMA:
             raise IndexFileError("not a citebot index of this version")
-        if header.get("key") != key:
+        if key is not None and header.get("key") != key:
             raise IndexFileError("index is for another corpus or other settings")
         try:
             engine_arrays = {k.removeprefix("engine."): v for k, v in arrays.items() if k.startswith("engine.")}
@@ -268,8 +310,10 @@ class CorpusIndex:
                 {str(k): int(v) for k, v in found["left_out"].items()},
                 [(str(source), float(share)) for source, share in found["worst"]],
             )
-            index = cls(documents, skipped, own, engine, aliases, cleaning)
+            anchors = [str(anchor) for anchor in header["section_anchors"]]
+            index = cls(documents, skipped, own, engine, aliases, cleaning, anchors)
             index._check_consistency()
+            index.key = str(header["key"])
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise IndexFileError(f"inconsistent index: {error}") from None
         return index
@@ -282,6 +326,13 @@ class CorpusIndex:
             raise ValueError("sentence tables disagree")
         if self.dense_vectors is not None and self.dense_vectors.shape != (passages, DIMENSIONS):
             raise ValueError("dense vectors do not match the passages")
+        sections, pages = len(self._section_start), len(self._page_start)
+        if len(self._document_sections) != docs + 1 or int(self._document_sections[-1]) != sections:
+            raise ValueError("section tables disagree")
+        if len(self.section_anchors) != sections or len(self._section_end) != sections:
+            raise ValueError("section anchors disagree")
+        if len(self._document_pages) != docs + 1 or int(self._document_pages[-1]) != pages:
+            raise ValueError("page tables disagree")
         if passages and (
             int(self._passage_doc.max()) >= docs or int(self._passage_stop.max()) > len(self._sentence_start)
         ):
@@ -313,14 +364,18 @@ def open_index(
     rebuild: bool = False,
     follow_symlinks: bool = False,
     encoder: DenseEncoder | None = None,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> tuple[CorpusIndex, IndexReport]:
     """Load the saved index when it matches the corpus and settings; otherwise build and save it."""
     began = time.perf_counter()
     manifest = read_manifest(corpus_dir)
-    files, outside = list_corpus_files(corpus_dir, manifest, follow_symlinks=follow_symlinks)
+    files, outside = list_corpus_files(
+        corpus_dir, manifest, follow_symlinks=follow_symlinks, max_file_bytes=max_file_bytes
+    )
     if not files:
         _warn_skipped(outside)
-        raise CorpusError(f"no .txt or .md files in the corpus directory {corpus_dir}")
+        kinds = ", ".join(DOCUMENT_SUFFIXES)
+        raise CorpusError(f"no documents ({kinds}) in the corpus directory {corpus_dir}")
     path = index_path or default_index_path(corpus_dir)
     try:
         check_index_path(path)
@@ -349,7 +404,7 @@ def open_index(
             )
             return index, report
 
-    documents, skipped = read_documents(files, contents, manifest)
+    documents, skipped = read_documents(files, contents, manifest, max_file_bytes)
     skipped = outside + skipped
     _warn_skipped(skipped)
     if not documents:
@@ -378,6 +433,33 @@ def open_index(
         cleaning=index.cleaning,
     )
     return index, report
+
+
+def open_saved_index(
+    corpus_dir: Path,
+    settings: RetrievalSettings,
+    index_path: Path | None = None,
+    *,
+    follow_symlinks: bool = False,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> tuple[CorpusIndex, bool]:
+    """The index as it was saved, even when the corpus changed since (then True): what a running bot quotes
+    from. When there is no usable saved index, it is built (and saved) as `open_index` does."""
+    path = index_path or default_index_path(corpus_dir)
+    try:
+        index = CorpusIndex.load(path, None)
+    except (IndexFileError, OSError) as error:
+        log.info("building the index at %s: %s", path, error)
+        index, _ = open_index(
+            corpus_dir, settings, index_path, follow_symlinks=follow_symlinks, max_file_bytes=max_file_bytes
+        )
+        return index, False
+    manifest = read_manifest(corpus_dir)
+    files, outside = list_corpus_files(
+        corpus_dir, manifest, follow_symlinks=follow_symlinks, max_file_bytes=max_file_bytes
+    )
+    states, _ = file_states(files, previous_file_states(path))
+    return index, index.key != index_key(corpus_dir, settings, states, outside, INDEX_SCHEMA)
 
 
 def _warn_skipped(skipped: list[SkippedFile]) -> None:

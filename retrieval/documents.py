@@ -1,20 +1,38 @@
-"""The corpus on disk: which files count, what the manifest says of them, and which files are unusable."""
+"""The corpus on disk: which files count, what the manifest says of them, and which files are unusable.
+
+Each file is read by the format its suffix names (`retrieval/formats/`): nothing else in retrieval/ knows formats.
+"""
 
 from __future__ import annotations
 
 import datetime
 import fnmatch
+import importlib
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import regex
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from retrieval.formats import Extracted, StructureHeading, Unreadable
+from retrieval.sections import heading_name
 from retrieval.settings import describe_validation_error
 
-DOCUMENT_SUFFIXES = (".txt", ".md")
+# Each suffix and the module of retrieval/formats/ that reads it.
+FORMATS = {
+    ".txt": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".rst": "rst",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+}
+DOCUMENT_SUFFIXES = tuple(FORMATS)
+DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024  # a policy PDF is a few MB; a 500 MB file is a mistake, not a document
 MANIFEST_NAME = "manifest.toml"
 _TITLE_MAX_CHARS = 120
 _TITLE_MAX_WORDS = 16
@@ -67,12 +85,19 @@ class CorpusFile:
 
 @dataclass(frozen=True)
 class Document:
+    """A document as indexed: its extracted text (for .txt/.md/.rst, the file's text) and its structure."""
+
     source: str
     text: str
     title: str
     url: str | None = None
     date: str | None = None
     author: str | None = None
+    file_format: str = "text"
+    headings: tuple[StructureHeading, ...] | None = None  # None: found by their shape (sections.py)
+    pages: tuple[int, ...] = ()  # where each page starts (PDF)
+    metadata: tuple[tuple[int, int], ...] = ()  # spans that describe the document (front matter): not indexed
+    derived: bool = False  # the text was extracted from the file (HTML, PDF, Word), not the file's own text
 
 
 @dataclass(frozen=True)
@@ -107,10 +132,15 @@ OUTSIDE_THE_CORPUS = (
 
 
 def list_corpus_files(
-    corpus_dir: Path, manifest: Manifest, *, follow_symlinks: bool = False
+    corpus_dir: Path,
+    manifest: Manifest,
+    *,
+    follow_symlinks: bool = False,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> tuple[list[CorpusFile], list[SkippedFile]]:
-    """Every .txt/.md file under the directory, sorted, minus hidden paths and the manifest's exclusions; and
-    the files left out because they resolve outside the directory (a link to /etc/passwd is never quoted)."""
+    """Every document file (DOCUMENT_SUFFIXES) under the directory, sorted, minus hidden paths and the
+    manifest's exclusions; and the files left out before reading: those that resolve outside the directory (a
+    link to /etc/passwd is never quoted) and those over `max_file_bytes` (never read at all)."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus directory not found: {corpus_dir}")
     root = corpus_dir.resolve()
@@ -135,8 +165,25 @@ def list_corpus_files(
         if not follow_symlinks and not path.resolve().is_relative_to(root):
             skipped.append(SkippedFile(source, OUTSIDE_THE_CORPUS))
             continue
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0  # reading it will say what is wrong
+        if size > max_file_bytes:
+            skipped.append(SkippedFile(source, too_large(size, max_file_bytes)))
+            continue
         files.append(CorpusFile(source, path))
     return files, skipped
+
+
+def too_large(size: int, limit: int) -> str:
+    return f"over the size limit ({_size(size)} > {_size(limit)}; raise [corpus] max_file_mb to index it)"
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    return f"{size / 1024:.1f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
 
 
 def is_unicode_text(text: str) -> bool:
@@ -172,34 +219,36 @@ def line_breaks(text: str, start: int, end: int) -> int:
     return count
 
 
-def decode_text(raw: bytes) -> tuple[str | None, str]:
-    """The file's text, or None and the reason it cannot be a document."""
-    if b"\x00" in raw:
-        return None, "binary file (contains NUL bytes)"
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return None, f"not UTF-8 (invalid byte at offset {error.start})"
-    if not text.strip():
-        return None, "empty file"
-    return text, ""
+def extract(source: str, raw: bytes) -> Extracted:
+    """The file's extracted text and structure, read by the format its suffix names; raises Unreadable."""
+    module = importlib.import_module(f"retrieval.formats.{FORMATS[PurePosixPath(source).suffix.lower()]}")
+    extracted: Extracted = module.extract(raw)
+    return extracted
 
 
-def make_document(source: str, text: str, manifest: Manifest) -> Document:
+def make_document(source: str, extracted: Extracted, manifest: Manifest) -> Document:
+    """The document with its metadata: the manifest's title first (the operator's word), then the document's own,
+    then one derived from its first line; the document's own link first, then the manifest's."""
     entry = manifest.entry(source)
+    body_start = max((end for _, end in extracted.metadata), default=0)
     return Document(
         source=source,
-        text=text,
-        title=entry.title or derive_title(source, text),
-        url=entry.url,
+        text=extracted.text,
+        title=entry.title or extracted.title or derive_title(source, extracted.text[body_start : body_start + 4096]),
+        url=extracted.url or entry.url,
         date=entry.date,
         author=entry.author,
+        file_format=FORMATS[PurePosixPath(source).suffix.lower()],
+        headings=extracted.headings,
+        pages=extracted.pages,
+        metadata=extracted.metadata,
+        derived=extracted.derived,
     )
 
 
 def derive_title(source: str, text: str) -> str:
     """The first line when it reads like a title (short, not a sentence), else the file name."""
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    first = heading_name(next((line.strip() for line in text.splitlines() if line.strip()), ""))
     looks_like_title = (
         0 < len(first) <= _TITLE_MAX_CHARS
         and len(first.split()) <= _TITLE_MAX_WORDS
@@ -210,25 +259,36 @@ def derive_title(source: str, text: str) -> str:
 
 
 def read_documents(
-    files: list[CorpusFile], contents: dict[str, bytes | OSError], manifest: Manifest
+    files: list[CorpusFile],
+    contents: dict[str, bytes | OSError],
+    manifest: Manifest,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> tuple[list[Document], list[SkippedFile]]:
-    """Each listed file decoded into a document, or skipped with the reason; `contents` holds the bytes
-    already read while checking the files (each is let go once decoded)."""
+    """Each listed file read into a document, or skipped with the reason; `contents` holds the bytes
+    already read while checking the files (each is let go once read)."""
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
     for file in files:
-        raw = contents.pop(file.source, None)  # let each file's bytes go once decoded
+        raw = contents.pop(file.source, None)  # let each file's bytes go once read
         if raw is None:
             try:
                 raw = file.path.read_bytes()
             except OSError as error:
                 raw = error
         if isinstance(raw, OSError):
-            skipped.append(SkippedFile(file.source, f"cannot read ({raw.strerror or raw})"))
+            skipped.append(SkippedFile(file.source, unreadable_reason(raw)))
             continue
-        text, reason = decode_text(raw)
-        if text is None:
-            skipped.append(SkippedFile(file.source, reason))
-        else:
-            documents.append(make_document(file.source, text, manifest))
+        if len(raw) > max_file_bytes:  # it grew after it was listed
+            skipped.append(SkippedFile(file.source, too_large(len(raw), max_file_bytes)))
+            continue
+        try:
+            documents.append(make_document(file.source, extract(file.source, raw), manifest))
+        except Unreadable as error:
+            skipped.append(SkippedFile(file.source, str(error)))
     return documents, skipped
+
+
+def unreadable_reason(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "disappeared while being read (deleted or moved)"
+    return f"cannot read ({error.strerror or error})"

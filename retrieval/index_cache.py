@@ -1,6 +1,7 @@
 """The saved index as a cache: where it lives, what each file was, and the key that says whether it is current.
 
-The key hashes the corpus files' contents, the manifest, the indexing settings and the code that shapes an index;
+The key hashes the corpus files' contents, the manifest, the indexing settings, the code that shapes an index and
+the versions of the format libraries that extract text (installing `citebot[pdf]` brings in the skipped PDFs);
 a file whose size, mtime and ctime are unchanged reuses its saved digest instead of being read again.
 """
 
@@ -14,13 +15,23 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from retrieval.documents import MANIFEST_NAME, CorpusFile, SkippedFile
+from retrieval.documents import MANIFEST_NAME, CorpusFile, SkippedFile, unreadable_reason
+from retrieval.formats import library_versions
 from retrieval.index_file import IndexFileError, read_index_header
 from retrieval.settings import RetrievalSettings
 
 # Modules that read an index but never shape one: changing them must not rebuild (and re-embed) every index.
 ANSWERING_ONLY_MODULES = frozenset(
-    {"answer_types.py", "answers.py", "compose.py", "evaluation.py", "explain.py", "question.py", "retriever.py"}
+    {
+        "answer_types.py",
+        "answers.py",
+        "citations.py",
+        "compose.py",
+        "evaluation.py",
+        "explain.py",
+        "question.py",
+        "retriever.py",
+    }
 )
 
 
@@ -68,7 +79,7 @@ def file_states(
             raw = file.path.read_bytes()
         except OSError as error:
             contents[file.source] = error
-            states.append(FileState(file.source, -1, -1, -1, f"unreadable: {error.strerror}"))
+            states.append(FileState(file.source, -1, -1, -1, f"unreadable: {unreadable_reason(error)}"))
             continue
         contents[file.source] = raw
         states.append(FileState(file.source, *signature, hashlib.sha256(raw).hexdigest()))
@@ -100,6 +111,7 @@ def index_key(
         "pipeline": pipeline_digest(),
         "settings": settings.index_key_fields(),
         "manifest": manifest_digest,
+        "formats": library_versions(),
         "files": [(s.source, s.digest) for s in states],
         "outside": [s.source for s in outside],
     }

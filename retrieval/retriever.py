@@ -8,7 +8,7 @@ from retrieval.answers import Answer
 from retrieval.compose import compose_answer
 from retrieval.corpus_index import CorpusIndex, DocumentInfo, IndexReport, open_index
 from retrieval.dense import DenseEncoder, DenseUnavailableError
-from retrieval.documents import CorpusError
+from retrieval.documents import DEFAULT_MAX_FILE_BYTES, CorpusError
 from retrieval.settings import RetrievalSettings
 
 
@@ -21,11 +21,13 @@ class Retriever:
         settings: RetrievalSettings,
         report: IndexReport,
         encoder: DenseEncoder | None = None,
+        url_template: str | None = None,
     ) -> None:
         self.index = index
         self.settings = settings
         self.report = report
         self.encoder = encoder
+        self.url_template = url_template
 
     @classmethod
     def open(
@@ -36,23 +38,35 @@ class Retriever:
         *,
         rebuild: bool = False,
         follow_symlinks: bool = False,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        url_template: str | None = None,
     ) -> Retriever:
         """Load the saved index if it is current, else build (and save) it. Raises CorpusError.
 
-        Files that resolve outside `corpus_dir` are skipped unless `follow_symlinks`."""
+        Files that resolve outside `corpus_dir` are skipped unless `follow_symlinks`, and files over
+        `max_file_bytes` are skipped unread. `url_template` links quotes of documents that carry no link of their
+        own (see citations.py)."""
         settings = settings or RetrievalSettings()
         try:
             encoder = DenseEncoder() if settings.dense else None
         except DenseUnavailableError as error:
             raise CorpusError(str(error)) from None
         index, report = open_index(
-            corpus_dir, settings, index_path, rebuild=rebuild, follow_symlinks=follow_symlinks, encoder=encoder
+            corpus_dir,
+            settings,
+            index_path,
+            rebuild=rebuild,
+            follow_symlinks=follow_symlinks,
+            encoder=encoder,
+            max_file_bytes=max_file_bytes,
         )
-        return cls(index, settings, report, encoder)
+        return cls(index, settings, report, encoder, url_template)
 
     @property
     def documents(self) -> list[DocumentInfo]:
         return self.index.documents
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
-        return compose_answer(self.index, question, self.settings, top_k or self.settings.top_k, self.encoder)
+        return compose_answer(
+            self.index, question, self.settings, top_k or self.settings.top_k, self.encoder, self.url_template
+        )

@@ -61,6 +61,14 @@ class Sections:
         return headings[i] if i >= 0 else None
 
 
+_MARKUP = re.compile(r"^\s{0,3}(?:#{1,6}|={1,6})\s+|\s+(?:#+|=+)\s*$")
+
+
+def heading_name(line: str) -> str:
+    """A heading as a reader names it: without its `#` / `==` markers and surrounding space."""
+    return _MARKUP.sub("", line).strip()
+
+
 def document_context(title: str, source: str) -> str:
     """What a document is about beyond its sentences: its title and its file name ("GPL-3", "git-push")."""
     return f"{title} {PurePosixPath(source).stem}"

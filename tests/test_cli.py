@@ -46,7 +46,20 @@ def test_ask_json_is_one_answer_object(capsys: pytest.CaptureFixture[str]) -> No
     assert set(answer) == {"question", "answered", "quotes", "note"}
     assert answer["answered"] is True
     first = answer["quotes"][0]
-    assert set(first) == {"text", "source", "title", "start", "end", "line", "score", "highlights", "url"}
+    assert set(first) == {
+        "text",
+        "source",
+        "title",
+        "start",
+        "end",
+        "line",
+        "score",
+        "highlights",
+        "section",
+        "page",
+        "url",
+        "derived",
+    }
     assert "$5.6 million" in first["text"]
 
 
@@ -98,7 +111,8 @@ def test_bad_config_names_file_and_key(tmp_path: Path) -> None:
 def test_empty_corpus_is_one_line_exit_2(tmp_path: Path) -> None:
     result = citebot("ask", "--corpus", str(tmp_path), "question")
     assert result.returncode == 2
-    assert result.stderr.strip() == f"citebot: error: no .txt or .md files in the corpus directory {tmp_path}"
+    kinds = ".txt, .md, .markdown, .rst, .html, .htm, .pdf, .docx"
+    assert result.stderr.strip() == f"citebot: error: no documents ({kinds}) in the corpus directory {tmp_path}"
 
 
 def test_bad_files_are_reported_and_the_rest_answer(tmp_path: Path) -> None:

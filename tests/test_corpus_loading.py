@@ -25,7 +25,7 @@ def test_bad_files_are_skipped_with_their_reasons(tmp_path: Path, caplog: pytest
             "latin1.txt": "Caf\xe9 cr\xe8me".encode("latin-1"),
             "binary.md": b"\x89PNG\r\n\x1a\n\x00\x00\x00",
             "empty.txt": "  \n\n",
-            "notes.pdf": b"%PDF-1.4",
+            "notes.odt": b"PK\x03\x04",
         },
     )
     with caplog.at_level(logging.WARNING):
@@ -55,8 +55,8 @@ def test_missing_corpus_is_an_error(tmp_path: Path) -> None:
 
 
 def test_corpus_without_documents_is_an_error(tmp_path: Path) -> None:
-    corpus = write_corpus(tmp_path / "c", {"readme.pdf": b"%PDF"})
-    with pytest.raises(CorpusError, match=r"no \.txt or \.md files"):
+    corpus = write_corpus(tmp_path / "c", {"readme.odt": b"PK\x03\x04"})
+    with pytest.raises(CorpusError, match=r"no documents \(\.txt, \.md, .*\) in the corpus directory"):
         open_corpus(corpus, tmp_path)
 
 

@@ -19,6 +19,7 @@ from bot.rendering import (
     longest_fitting,
     merged_runs,
     not_found_note,
+    quote_link,
     source_label,
 )
 from retrieval.answers import Answer, Quote
@@ -163,9 +164,8 @@ def _escape_line_start(line: str) -> str:
 
 def _source_line(quote: Quote) -> str:
     label = _fit(source_label(quote), SOURCE_LABEL_CHARS, escape_literal)
-    if quote.url and not re.search(r"[\s()<>]", quote.url):
-        return f"— [{label}]({quote.url})"
-    return f"— *{label}*"
+    link = quote_link(quote)
+    return f"— *{label}*" if link is None else f"— [{label}]({link})"
 
 
 def _fit(text: str, limit: int, render: Callable[[str], str]) -> str:

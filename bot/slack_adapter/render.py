@@ -7,7 +7,6 @@ Slack's limits.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any, TypedDict
 
@@ -18,6 +17,7 @@ from bot.rendering import (
     longest_fitting,
     merged_runs,
     not_found_note,
+    quote_link,
     source_label,
 )
 from retrieval.answers import Answer, Quote
@@ -26,8 +26,6 @@ SECTION_TEXT_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
 FALLBACK_TEXT_LIMIT = 40_000
 LABEL_CHARS = 400
-URL_CHARS = 1000
-SAFE_URL = re.compile(r"https?://[^\s<>|]+")
 
 Block = dict[str, Any]
 
@@ -107,12 +105,10 @@ def quote_mrkdwn(quote: Quote, limit: int = SECTION_TEXT_LIMIT) -> str:
 
 
 def source_mrkdwn(quote: Quote) -> str:
-    """'Title — file, line N', linked when the document has a web address."""
+    """'Title › Section', linked when the quote has a link (see bot.rendering)."""
     label = escape(_clip_plain(source_label(quote), LABEL_CHARS))
-    if quote.url is None or not SAFE_URL.fullmatch(quote.url):
-        return label
-    url = quote.url.replace("&", "&amp;")
-    return f"<{url}|{label}>" if len(url) <= URL_CHARS else label
+    link = quote_link(quote)
+    return label if link is None else f"<{link.replace('&', '&amp;')}|{label}>"
 
 
 def _quote_lines(text: str, quote: Quote) -> str:
@@ -162,8 +158,7 @@ def _fallback_text(question: str, quotes: list[Quote], hidden: int) -> str:
     parts = [f"From the documents: {question}"]
     used = len(parts[0])
     for quote in quotes:
-        label = escape(_clip_plain(source_label(quote), LABEL_CHARS))
-        part = f"{_clip(escape(quote.text), SECTION_TEXT_LIMIT)}\n— {label}"
+        part = f"{_clip(escape(quote.text), SECTION_TEXT_LIMIT)}\n— {source_mrkdwn(quote)}"
         if used + len(part) + 2 > FALLBACK_TEXT_LIMIT - 100:
             hidden += 1
             continue

@@ -72,11 +72,13 @@ def test_each_quote_names_its_title_file_and_line() -> None:
     ]
 
 
-def test_source_with_a_url_is_a_link() -> None:
-    reply = render_answer(answered(make_quote(url="https://example.com/deepseek_shock")))
+def test_source_with_a_url_is_a_link_labelled_by_title_and_section() -> None:
+    """With a link to open, the label is the title and section: the file and line are for quotes without one."""
+    reply = render_answer(answered(make_quote(url="https://example.com/deepseek_shock#jevons", section="Jevons")))
 
-    assert "— [The ultimate victim of DeepSeek is not NVIDIA" in description_of(reply)
-    assert description_of(reply).endswith("line 31](https://example.com/deepseek_shock)")
+    assert description_of(reply).endswith(
+        "— [The ultimate victim of DeepSeek is not NVIDIA › Jevons](https://example.com/deepseek_shock#jevons)"
+    )
 
 
 def test_question_is_echoed_at_the_top() -> None:
