@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from bot.store import Asked, QuestionLog, RateLimitedWarning, open_store
 from retrieval.retriever import Retriever
 
 NADELLA = "what did Nadella say?"
+REPO = Path(__file__).resolve().parent.parent
 LONG_AGO = datetime(2000, 1, 1)
 
 
@@ -103,3 +107,31 @@ def test_a_rate_limited_warning_repeats_after_its_interval_with_a_count(caplog: 
         "question log: store is down; answers go on without it",
         "question log: store is down; answers go on without it (3 more since the last warning)",
     ]
+
+
+def test_a_store_that_cannot_grow_does_not_stop_the_console_answering(tmp_path: Path) -> None:
+    """The database may not grow by a byte (the process's file-size limit, as a full disk or quota would
+    have it): both questions are answered, and one warning says the log is not being written."""
+    path = tmp_path / "q.sqlite3"
+    config = tmp_path / "citebot.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{path}"\n', encoding="utf-8")
+    store = open_store(f"sqlite:///{path}")
+    store.salt()
+    store.close()
+    run = functools.partial(subprocess.run, capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+    assert run([sys.executable, "-m", "bot", "index", "--config", str(config)]).returncode == 0  # index cached
+    size = path.stat().st_size
+
+    # the limit is set inside the child, before citebot starts (no preexec_fn: this process has threads)
+    limited = (
+        f"import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_FSIZE, ({size}, {size})); "
+        f"sys.argv = ['citebot', 'console', '--log', '--config', {str(config)!r}]; "
+        "runpy.run_module('bot', run_name='__main__')"
+    )
+    result = run([sys.executable, "-c", limited], input=f"{NADELLA}\n{NADELLA}\n")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Jevons Paradox") == 2
+    [warning] = [line for line in result.stderr.splitlines() if "question log" in line]
+    assert warning.startswith("citebot: WARNING: question log:") and "answers go on without it" in warning
+    assert path.stat().st_size == size
