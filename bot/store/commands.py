@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from bot.config import Config, ConfigError
@@ -20,6 +21,7 @@ def run_report(config: Config, *, since: str, output: str, export_eval: Path | N
     until = utc_now()
     store = _open(config)
     try:
+        store.delete_older_than(until - timedelta(days=config.log.retention_days))  # even if no bot ran lately
         records = store.questions_since(until - period)
     except StoreError as error:
         raise ConfigError(f"cannot read the question log: {error}") from None

@@ -120,6 +120,8 @@ class SqlStore:
 
     def salt(self) -> str:
         """The install's secret for hashing people and wordings (made with the schema, shared by replicas)."""
+        if self._salt is not None:
+            return self._salt
         with self._begin():
             pass
         assert self._salt is not None
