@@ -36,6 +36,7 @@ BACKLOG = 1000  # writes waiting for the store; beyond this they are dropped (an
 WARN_EVERY_SECONDS = 60.0
 RETENTION_EVERY_SECONDS = 3600.0
 COMMENT_CHARS = 1000
+QUESTION_CHARS = 4000
 
 
 class RateLimitedWarning:
@@ -181,7 +182,8 @@ class QuestionLog:
 
     def _question_record(self, salt: str, item: _Question) -> QuestionRecord:
         mode = self.settings.questions
-        text = item.answer.question if item.answer is not None else item.asked.question
+        # the answer's copy is cleaned and clipped by retrieval; a failed search leaves the raw question
+        text = item.answer.question if item.answer is not None else item.asked.question[:QUESTION_CHARS]
         return QuestionRecord(
             id=item.id,
             asked_at=item.at,
