@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 from typing import Any
 
 import discord
@@ -20,8 +19,7 @@ from bot.config import DiscordSettings
 from bot.discord_adapter.feedback import VoteButton, vote_view
 from bot.discord_adapter.render import DiscordReply, render_answer, render_note
 from bot.rendering import SEARCH_FAILED_NOTE
-from bot.store import Asked, QuestionLog
-from retrieval.answers import Answer
+from bot.store import Asked, QuestionLog, answer_and_record
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +101,7 @@ class CitebotClient(discord.Client):
         asked = Asked(
             "discord", str(interaction.user.id), question, _id(interaction.guild_id), _id(interaction.channel_id)
         )
-        pending = asyncio.create_task(self._answer(question, asked))
+        pending = asyncio.create_task(self._answer(asked))
         done, _ = await asyncio.wait({pending}, timeout=self.defer_after)
         try:
             if pending in done:
@@ -144,7 +142,7 @@ class CitebotClient(discord.Client):
         question = question_from(message.content, me.id, self._my_role_id(message))
         guild = message.guild.id if message.guild is not None else None
         asked = Asked("discord", str(message.author.id), question, _id(guild), _id(message.channel.id))
-        reply, votes = await self._answer(question, asked)
+        reply, votes = await self._answer(asked)
         # A reply in a guild channel; a DM is a conversation of two, answered directly.
         as_reply: dict[str, Any] = {} if in_dm else {"reference": message.to_reference(fail_if_not_exists=False)}
         try:
@@ -156,18 +154,10 @@ class CitebotClient(discord.Client):
         except discord.HTTPException as error:
             log.warning("could not answer in channel %s: %s %s", message.channel.id, error.status, error.text)
 
-    async def _answer(self, question: str, asked: Asked) -> tuple[DiscordReply, dict[str, Any]]:
+    async def _answer(self, asked: Asked) -> tuple[DiscordReply, dict[str, Any]]:
         """The reply, and the `view=` of its vote buttons when questions are logged (else no view). Retrieval
         runs off the event loop (the service's thread); a failure still gets a reply, and is recorded."""
-        started = time.monotonic()
-        answer: Answer | None = None
-        try:
-            answer = await self.service.answer(question)
-        except Exception:
-            log.exception("answering failed")
-        answer_id = None
-        if self.question_log is not None:
-            answer_id = self.question_log.record(asked, answer, time.monotonic() - started)
+        answer, answer_id = await answer_and_record(self.service, asked, self.question_log, log)
         if answer is None:
             return render_note(SEARCH_FAILED_NOTE), {}
         return render_answer(answer), ({"view": vote_view(answer_id)} if answer_id else {})

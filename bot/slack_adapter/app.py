@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -49,8 +48,7 @@ from bot.slack_adapter.render import (
     render_usage,
     with_vote_buttons,
 )
-from bot.store import Asked, QuestionLog
-from retrieval.answers import Answer
+from bot.store import Asked, QuestionLog, answer_and_record
 
 log = logging.getLogger("citebot.slack")
 
@@ -171,7 +169,7 @@ class SlackListeners:
         asked = Asked(
             "slack", command.get("user_id") or "", question, command.get("team_id"), command.get("channel_id")
         )
-        message = await self._answer(question, asked)
+        message = await self._answer(asked)
         if message is None:
             await self._respond(respond, SEARCH_FAILED, "ephemeral")
             return
@@ -207,7 +205,7 @@ class SlackListeners:
         if not question:
             message = render_usage(self.settings.command)
         else:
-            answered = await self._answer(question, Asked("slack", user, question, context.team_id, channel))
+            answered = await self._answer(Asked("slack", user, question, context.team_id, channel))
             if answered is None:
                 await self._tell_privately(context.client, channel, user, thread_ts, SEARCH_FAILED)
                 return
@@ -228,19 +226,13 @@ class SlackListeners:
         except (ClientError, TimeoutError) as error:
             log.warning("chat.postMessage to %s failed: %s", channel, type(error).__name__)
 
-    async def _answer(self, question: str, asked: Asked) -> SlackMessage | None:
-        """The rendered answer (with vote buttons when questions are logged), or None after logging if
-        retrieval itself failed (the bot keeps serving). Either way the question is recorded."""
-        started = time.monotonic()
-        answer: Answer | None = None
-        try:
-            answer = await self.service.answer(question)
-        except Exception:
-            log.exception("answering a question failed")
-        if self.question_log is None:
-            return None if answer is None else render_answer(answer)
-        answer_id = self.question_log.record(asked, answer, time.monotonic() - started)
-        return None if answer is None else with_vote_buttons(render_answer(answer), answer_id)
+    async def _answer(self, asked: Asked) -> SlackMessage | None:
+        """The rendered answer (with vote buttons when questions are logged), or None if retrieval itself
+        failed (logged; the bot keeps serving). Either way the question is recorded."""
+        answer, answer_id = await answer_and_record(self.service, asked, self.question_log, log)
+        if answer is None:
+            return None
+        return render_answer(answer) if answer_id is None else with_vote_buttons(render_answer(answer), answer_id)
 
     async def on_vote(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         """👍/👎: acknowledged at once, recorded (one vote per person per answer), thanked privately; a 👎

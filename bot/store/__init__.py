@@ -6,7 +6,7 @@ report` and `citebot forget` read and delete through `Store`. No SQL lives outsi
 
 from __future__ import annotations
 
-from bot.store.question_log import QuestionLog, RateLimitedWarning, open_question_log
+from bot.store.question_log import QuestionLog, RateLimitedWarning, answer_and_record, open_question_log
 from bot.store.records import Asked, QuestionRecord, QuoteRecord, VoteRecord, person_digest, wording_key
 from bot.store.sql import Store, StoreError, default_url, open_store
 
@@ -19,6 +19,7 @@ __all__ = [
     "Store",
     "StoreError",
     "VoteRecord",
+    "answer_and_record",
     "default_url",
     "open_question_log",
     "open_store",

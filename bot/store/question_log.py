@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.answering import AnswerService
 from bot.config import ConfigError, LogSettings
 from bot.store.records import (
     Asked,
@@ -208,6 +209,22 @@ class QuestionLog:
         deleted = self.store.delete_older_than(utc_now() - timedelta(days=self.settings.retention_days))
         if deleted:
             log.info("question log: deleted %d rows older than %d days", deleted, self.settings.retention_days)
+
+
+async def answer_and_record(
+    service: AnswerService, asked: Asked, question_log: QuestionLog | None, logger: logging.Logger
+) -> tuple[Answer | None, str | None]:
+    """What every front end does with a question: the answer (None if the search failed, which is logged to
+    `logger`), and, when questions are logged, the id its vote buttons carry (recording never waits)."""
+    started = time.monotonic()
+    answer: Answer | None = None
+    try:
+        answer = await service.answer(asked.question)
+    except Exception:
+        logger.exception("answering a question failed")
+    if question_log is None:
+        return answer, None
+    return answer, question_log.record(asked, answer, time.monotonic() - started)
 
 
 def open_question_log(storage_url: str | None, settings: LogSettings) -> QuestionLog | None:
