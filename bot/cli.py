@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     console = commands.add_parser("console", parents=[common], help="ask questions interactively")
     console.add_argument("--top-k", type=_positive_int, metavar="N", help="number of quotes")
+    console.add_argument("--log", action="store_true", help="record these questions in the question log")
 
     index = commands.add_parser("index", parents=[common], help="build and save the index, and report on it")
     index.add_argument("--explain", metavar="FILE", help="show what cleaning keeps and leaves out of one file")
@@ -75,6 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
         "show", parents=[common], help="print a document's text as indexed (what quotes are cut from), or a slice"
     )
     show.add_argument("target", metavar="SOURCE[:START-END]", help="a quote's source, and its start and end")
+    report = commands.add_parser("report", parents=[common], help="what was asked, unanswered and disliked")
+    report.add_argument("--since", default="7d", metavar="PERIOD", help="how far back: 24h, 7d, 4w (default 7d)")
+    report.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output (default table)")
+    report.add_argument("--export-eval", type=Path, metavar="FILE.jsonl", help="write unanswered and 👎 questions")
+
+    forget = commands.add_parser("forget", parents=[common], help="delete one person's questions and votes")
+    forget.add_argument("user", metavar="USER", help="their Slack or Discord user id (console: the login name)")
     return parser
 
 
@@ -124,6 +132,8 @@ def _run(argv: list[str]) -> int:
         "slack": _slack,
         "discord": _discord,
         "show": _show,
+        "report": _report,
+        "forget": _forget,
     }
     return handlers[args.command](args, config)
 
@@ -187,7 +197,12 @@ def _console(args: argparse.Namespace, config: Config) -> int:
     from bot.answering import open_service
     from bot.console import run_console
 
-    return run_console(open_service(config, args.top_k or config.retrieval.top_k))
+    question_log = None
+    if args.log:
+        from bot.store import open_question_log
+
+        question_log = open_question_log(config.storage.url, config.log)
+    return run_console(open_service(config, args.top_k or config.retrieval.top_k), question_log)
 
 
 def _index(args: argparse.Namespace, config: Config) -> int:
@@ -303,6 +318,18 @@ def _discord(args: argparse.Namespace, config: Config) -> int:
     from bot.discord_adapter import run_discord
 
     return run_discord(config)
+
+
+def _report(args: argparse.Namespace, config: Config) -> int:
+    from bot.store.commands import run_report
+
+    return run_report(config, since=args.since, output=args.format, export_eval=args.export_eval)
+
+
+def _forget(args: argparse.Namespace, config: Config) -> int:
+    from bot.store.commands import run_forget
+
+    return run_forget(config, args.user)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from retrieval.citations import check_url_template
 from retrieval.settings import RetrievalSettings, describe_validation_error
 
 BUNDLED_CORPUS = Path(str(importlib.resources.files("citebot_corpus")))
-SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN")
+SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN", "PGPASSWORD")
 
 
 class ConfigError(Exception):
@@ -59,6 +59,26 @@ class DiscordSettings(BaseModel):
     top_k: int | None = Field(None, ge=1, le=10)
 
 
+class StorageSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(
+        None,
+        description="sqlite:///PATH or postgresql://USER@HOST/DB; unset: SQLite under the XDG data directory.",
+        pattern=r"^(sqlite|postgresql)(\+\w+)?://",
+    )
+
+
+class LogSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(True, description="Record questions and feedback at all.")
+    questions: Literal["full", "hashed", "off"] = Field(
+        "full", description="full: the text; hashed: a salted digest of its words; off: neither."
+    )
+    retention_days: int = Field(90, ge=1, le=36_500, description="Records older than this are deleted.")
+
+
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -66,6 +86,8 @@ class Config(BaseModel):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
 
     @property
     def corpus_dir(self) -> Path:

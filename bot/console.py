@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import getpass
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,9 +14,12 @@ from typing import TYPE_CHECKING
 from bot.answering import AnswerService
 from bot.rendering import printable
 from bot.text_render import render_rich
+from retrieval.answers import Answer
 
 if TYPE_CHECKING:
     from rich.text import Text
+
+    from bot.store import QuestionLog
 
 HELP = """Type a question and press Enter. Commands:
   /help      this help
@@ -27,7 +32,8 @@ def _history_file() -> Path:
     return cache / "citebot" / "console_history"
 
 
-def run_console(service: AnswerService) -> int:
+def run_console(service: AnswerService, question_log: QuestionLog | None = None) -> int:
+    """The prompt loop; questions are recorded only when the operator asked for it (`--log`)."""
     from rich.console import Console
 
     console = Console()
@@ -57,14 +63,26 @@ def run_console(service: AnswerService) -> int:
                 command = printable(line.split()[0], keep_newlines=False)
                 console.print(f"Unknown command {command!r}. Type /help.", highlight=False, markup=False)
             else:
-                console.print(render_rich(asyncio.run(service.answer(line))))
+                console.print(render_rich(_answer(service, line, question_log)))
     except KeyboardInterrupt:
         console.print()
     finally:
+        if question_log is not None:
+            question_log.close()
         if history is not None:
             with contextlib.suppress(OSError):
                 history()
     return 0
+
+
+def _answer(service: AnswerService, question: str, question_log: QuestionLog | None) -> Answer:
+    started = time.monotonic()
+    answer = asyncio.run(service.answer(question))
+    if question_log is not None:
+        from bot.store import Asked
+
+        question_log.record(Asked("console", getpass.getuser(), question), answer, time.monotonic() - started)
+    return answer
 
 
 def _source_line(title: str, source: str) -> Text:

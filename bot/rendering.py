@@ -127,3 +127,14 @@ def back_to_word_boundary(text: str, chars: int, reach: int = WORD_BOUNDARY_REAC
         return chars
     space = text.rfind(" ", max(0, chars - reach), chars)
     return space if space > 0 else chars
+
+
+# Feedback on answers: the same buttons and wording on every platform (plain text: nothing in them can ping).
+VOTE_UP_LABEL = "👍"
+VOTE_DOWN_LABEL = "👎"
+VOTE_RECORDED = {True: "Thanks: your 👍 is recorded.", False: "Thanks: your 👎 is recorded."}
+FEEDBACK_TITLE = "What was wrong?"
+FEEDBACK_LABEL = "What was wrong with this answer? (optional)"
+FEEDBACK_PLACEHOLDER = "e.g. it quotes the wrong document, or the answer is in another one"
+FEEDBACK_MAX_CHARS = 1000
+FEEDBACK_THANKS = "Thanks: the people who keep the documents will read this."

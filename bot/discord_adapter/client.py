@@ -16,9 +16,10 @@ from discord import app_commands
 
 from bot.answering import AnswerService, Incoming
 from bot.config import DiscordSettings
+from bot.discord_adapter.feedback import VoteButton, vote_view
 from bot.discord_adapter.render import DiscordReply, render_answer, render_note
 from bot.rendering import SEARCH_FAILED_NOTE
-from retrieval.answers import Answer
+from bot.store import Asked, QuestionLog, answer_and_record
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class CitebotClient(discord.Client):
         settings: DiscordSettings,
         *,
         defer_after: float = DEFER_AFTER_SECONDS,
+        question_log: QuestionLog | None = None,
     ) -> None:
         # citebot never joins voice: spare the operator discord.py's warnings about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
@@ -56,6 +58,7 @@ class CitebotClient(discord.Client):
         self.service = service
         self.settings = settings
         self.defer_after = defer_after
+        self.question_log = question_log  # records every question; its answers then carry 👍/👎
         self.tree = app_commands.CommandTree(self)
         # Registered globally in the local tree too, so an interaction finds /ask however it is scoped;
         # what Discord shows is decided by what setup_hook syncs.
@@ -64,7 +67,9 @@ class CitebotClient(discord.Client):
             self.tree.copy_global_to(guild=discord.Object(id=guild_id))
 
     async def setup_hook(self) -> None:
-        """Sync /ask before the gateway connects: to the configured guilds (instant) or globally."""
+        """Sync /ask before the gateway connects: to the configured guilds (instant) or globally. Vote
+        buttons on answers sent before this start are handled by their custom_id's template."""
+        self.add_dynamic_items(VoteButton)
         guilds = [discord.Object(id=guild_id) for guild_id in self.settings.guild_ids]
         targets: list[discord.Object | None] = [*guilds] or [None]
         for guild in targets:
@@ -93,22 +98,26 @@ class CitebotClient(discord.Client):
 
     async def _answer_interaction(self, interaction: discord.Interaction, question: str, private: bool | None) -> None:
         ephemeral = self.settings.private_by_default if private is None else private
-        pending = asyncio.create_task(self._answer(question))
+        asked = Asked(
+            "discord", str(interaction.user.id), question, _id(interaction.guild_id), _id(interaction.channel_id)
+        )
+        pending = asyncio.create_task(self._answer(asked))
         done, _ = await asyncio.wait({pending}, timeout=self.defer_after)
         try:
             if pending in done:
-                reply = pending.result()
+                reply, votes = pending.result()
                 await interaction.response.send_message(
-                    reply.content, embeds=reply.embeds, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+                    reply.content, embeds=reply.embeds, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, **votes
                 )
                 return
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-            reply = await pending
+            reply, votes = await pending
             await interaction.followup.send(
                 reply.content,
                 embeds=reply.embeds,
                 ephemeral=ephemeral,
                 allowed_mentions=NO_MENTIONS,
+                **votes,
             )
         except discord.HTTPException as error:
             log.warning("could not answer /ask in channel %s: %s %s", interaction.channel_id, error.status, error.text)
@@ -130,24 +139,28 @@ class CitebotClient(discord.Client):
             await self._reply(message, me, in_dm)
 
     async def _reply(self, message: discord.Message, me: discord.ClientUser, in_dm: bool) -> None:
-        reply = await self._answer(question_from(message.content, me.id, self._my_role_id(message)))
+        question = question_from(message.content, me.id, self._my_role_id(message))
+        guild = message.guild.id if message.guild is not None else None
+        asked = Asked("discord", str(message.author.id), question, _id(guild), _id(message.channel.id))
+        reply, votes = await self._answer(asked)
         # A reply in a guild channel; a DM is a conversation of two, answered directly.
         as_reply: dict[str, Any] = {} if in_dm else {"reference": message.to_reference(fail_if_not_exists=False)}
         try:
-            await message.channel.send(reply.content, embeds=reply.embeds, allowed_mentions=NO_MENTIONS, **as_reply)
+            await message.channel.send(
+                reply.content, embeds=reply.embeds, allowed_mentions=NO_MENTIONS, **as_reply, **votes
+            )
         except discord.Forbidden:
             log.warning("no permission to post in channel %s; skipped the answer", message.channel.id)
         except discord.HTTPException as error:
             log.warning("could not answer in channel %s: %s %s", message.channel.id, error.status, error.text)
 
-    async def _answer(self, question: str) -> DiscordReply:
-        """Retrieval runs off the event loop (the service's thread); a failure still gets a reply."""
-        try:
-            answer: Answer = await self.service.answer(question)
-        except Exception:
-            log.exception("answering failed")
-            return render_note(SEARCH_FAILED_NOTE)
-        return render_answer(answer)
+    async def _answer(self, asked: Asked) -> tuple[DiscordReply, dict[str, Any]]:
+        """The reply, and the `view=` of its vote buttons when questions are logged (else no view). Retrieval
+        runs off the event loop (the service's thread); a failure still gets a reply, and is recorded."""
+        answer, answer_id = await answer_and_record(self.service, asked, self.question_log, log)
+        if answer is None:
+            return render_note(SEARCH_FAILED_NOTE), {}
+        return render_answer(answer), ({"view": vote_view(answer_id)} if answer_id else {})
 
     def _mentions_me(self, message: discord.Message) -> bool:
         """A user mention of the bot, or of its managed role (what clients insert for bots in some guilds).
@@ -164,6 +177,10 @@ class CitebotClient(discord.Client):
     def _my_role_id(message: discord.Message) -> int | None:
         role = message.guild.self_role if message.guild is not None else None
         return role.id if role is not None else None
+
+
+def _id(snowflake: int | None) -> str | None:
+    return None if snowflake is None else str(snowflake)
 
 
 def question_from(content: str, bot_id: int, role_id: int | None = None) -> str:

@@ -13,6 +13,7 @@ import discord
 from bot.answering import AnswerService, open_service
 from bot.config import Config, ConfigError, DiscordSettings, require_secret
 from bot.discord_adapter.client import CitebotClient
+from bot.store import QuestionLog, open_question_log
 
 REJECTED_TOKEN = (
     "Discord rejected DISCORD_TOKEN (401 Unauthorized): copy the bot token again from the Developer Portal "
@@ -24,14 +25,21 @@ def run_discord(config: Config) -> int:
     """Serve Discord until SIGINT/SIGTERM, then return 0; operator errors raise `ConfigError` (one line)."""
     token = require_secret("DISCORD_TOKEN")
     service = open_service(config, config.discord.top_k)  # the index is loaded or built before we log in
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C before the signal handlers are in place
-        asyncio.run(serve_discord(service, config.discord, token))
+    question_log = open_question_log(config.storage.url, config.log)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C before the signal handlers are in place
+            asyncio.run(serve_discord(service, config.discord, token, question_log))
+    finally:
+        if question_log is not None:
+            question_log.close()
     return 0
 
 
-async def serve_discord(service: AnswerService, settings: DiscordSettings, token: str) -> None:
+async def serve_discord(
+    service: AnswerService, settings: DiscordSettings, token: str, question_log: QuestionLog | None = None
+) -> None:
     """Log in and serve until the client is closed; a rejected token becomes a `ConfigError`."""
-    client = CitebotClient(service, settings)
+    client = CitebotClient(service, settings, question_log=question_log)
     _close_on_signals(client, service)
     async with client:
         try:

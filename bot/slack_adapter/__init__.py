@@ -27,13 +27,19 @@ def run_slack(config: Config, *, http: bool, port: int) -> int:
     from bot.answering import open_service
     from bot.slack_adapter.app import build_app
     from bot.slack_adapter.run import serve
+    from bot.store import open_question_log
 
     service = open_service(config, config.slack.top_k)
+    question_log = open_question_log(config.storage.url, config.log)
 
     async def main() -> None:
-        app = build_app(service, config.slack, bot_token, signing_secret)
+        app = build_app(service, config.slack, bot_token, signing_secret, question_log)
         await serve(app, app_token=app_token, http=http, port=port, service=service)
 
-    with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while shutting down
-        asyncio.run(main())
+    try:
+        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while shutting down
+            asyncio.run(main())
+    finally:
+        if question_log is not None:
+            question_log.close()
     return 0

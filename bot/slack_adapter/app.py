@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -32,17 +33,22 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answering import AnswerService, Incoming
 from bot.config import SlackSettings
-from bot.rendering import SEARCH_FAILED_NOTE
+from bot.rendering import SEARCH_FAILED_NOTE, VOTE_RECORDED
 from bot.slack_adapter.dedupe import RecentRequests, request_keys
 from bot.slack_adapter.questions import plain_question
 from bot.slack_adapter.render import (
+    FEEDBACK_VIEW_ID,
+    VOTE_ACTION_IDS,
     SlackMessage,
     delivery_failure_notice,
+    feedback_comment,
+    feedback_modal,
     render_answer,
     render_notice,
     render_usage,
+    with_vote_buttons,
 )
-from retrieval.answers import Answer
+from bot.store import Asked, QuestionLog, answer_and_record
 
 log = logging.getLogger("citebot.slack")
 
@@ -84,9 +90,11 @@ def build_app(
     settings: SlackSettings,
     bot_token: str,
     signing_secret: str | None = None,
+    question_log: QuestionLog | None = None,
 ) -> AsyncApp:
     """The Slack app for one workspace. `signing_secret` is required to serve HTTP mode (Bolt then rejects
-    unsigned, forged and stale requests with 401); Socket Mode needs none."""
+    unsigned, forged and stale requests with 401); Socket Mode needs none. With a `question_log`, every
+    question is recorded and every answer carries 👍/👎 buttons."""
     client = AsyncWebClient(
         token=bot_token,
         base_url=settings.api_base_url,
@@ -102,11 +110,13 @@ def build_app(
         signing_secret=signing_secret or "",
         logger=bolt_logger,
     )
-    listeners = SlackListeners(service, settings)
+    listeners = SlackListeners(service, settings, question_log)
     app.use(listeners.answer_each_request_once)
     app.command(settings.command)(listeners.on_slash_command)
     app.event("app_mention")(listeners.on_app_mention)
     app.event("message")(listeners.on_message)
+    app.action(re.compile("^(" + "|".join(VOTE_ACTION_IDS.values()) + ")$"))(listeners.on_vote)
+    app.view(FEEDBACK_VIEW_ID)(listeners.on_feedback)
     return app
 
 
@@ -121,9 +131,12 @@ class _TokenNotUnused(logging.Filter):
 class SlackListeners:
     """What citebot does with each kind of Slack request."""
 
-    def __init__(self, service: AnswerService, settings: SlackSettings) -> None:
+    def __init__(
+        self, service: AnswerService, settings: SlackSettings, question_log: QuestionLog | None = None
+    ) -> None:
         self.service = service
         self.settings = settings
+        self.question_log = question_log
         self.recent = RecentRequests()
 
     async def answer_each_request_once(
@@ -153,11 +166,14 @@ class SlackListeners:
             await ack(text=usage["text"], blocks=usage["blocks"], response_type="ephemeral")
             return
         await ack()
-        answer = await self._answer(question)
-        if answer is None:
+        asked = Asked(
+            "slack", command.get("user_id") or "", question, command.get("team_id"), command.get("channel_id")
+        )
+        message = await self._answer(asked)
+        if message is None:
             await self._respond(respond, SEARCH_FAILED, "ephemeral")
             return
-        await self._respond(respond, render_answer(answer), self.settings.visibility)
+        await self._respond(respond, message, self.settings.visibility)
 
     async def on_app_mention(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         if not self._from_a_person(event, context):
@@ -189,11 +205,11 @@ class SlackListeners:
         if not question:
             message = render_usage(self.settings.command)
         else:
-            answer = await self._answer(question)
-            if answer is None:
+            answered = await self._answer(Asked("slack", user, question, context.team_id, channel))
+            if answered is None:
                 await self._tell_privately(context.client, channel, user, thread_ts, SEARCH_FAILED)
                 return
-            message = render_answer(answer)
+            message = answered
         try:
             await context.client.chat_postMessage(
                 channel=channel,
@@ -210,13 +226,47 @@ class SlackListeners:
         except (ClientError, TimeoutError) as error:
             log.warning("chat.postMessage to %s failed: %s", channel, type(error).__name__)
 
-    async def _answer(self, question: str) -> Answer | None:
-        """The answer, or None after logging if retrieval itself failed (the bot keeps serving)."""
-        try:
-            return await self.service.answer(question)
-        except Exception:
-            log.exception("answering a question failed")
+    async def _answer(self, asked: Asked) -> SlackMessage | None:
+        """The rendered answer (with vote buttons when questions are logged), or None if retrieval itself
+        failed (logged; the bot keeps serving). Either way the question is recorded."""
+        answer, answer_id = await answer_and_record(self.service, asked, self.question_log, log)
+        if answer is None:
             return None
+        return render_answer(answer) if answer_id is None else with_vote_buttons(render_answer(answer), answer_id)
+
+    async def on_vote(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+        """👍/👎: acknowledged at once, recorded (one vote per person per answer), thanked privately; a 👎
+        opens the optional "what was wrong?" modal when comments are kept."""
+        await ack()
+        [action] = body.get("actions") or [{}]
+        answer_id, user = str(action.get("value") or ""), str((body.get("user") or {}).get("id") or "")
+        if self.question_log is None or not answer_id or not user:
+            return
+        up = action.get("action_id") == VOTE_ACTION_IDS[True]
+        self.question_log.vote(answer_id, user, up=up)
+        if not up and self.question_log.takes_comments and body.get("trigger_id"):
+            try:
+                await client.views_open(trigger_id=body["trigger_id"], view=feedback_modal(answer_id))
+                return
+            except SlackApiError as error:
+                log.warning("views.open failed: %s", _error_code(error))
+            except (ClientError, TimeoutError) as error:
+                log.warning("views.open failed: %s", type(error).__name__)
+        await self._thank(respond, VOTE_RECORDED[up])
+
+    async def on_feedback(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """The modal's text, stored with the 👎 (closing the modal is the acknowledgement)."""
+        await ack()
+        user = str((body.get("user") or {}).get("id") or "")
+        answer_id = str(view.get("private_metadata") or "")
+        if self.question_log is not None and answer_id and user:
+            self.question_log.comment(answer_id, user, feedback_comment(view))
+
+    async def _thank(self, respond: AsyncRespond, text: str) -> None:
+        try:
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+        except (ClientError, TimeoutError) as error:
+            log.warning("thanking for a vote failed: %s", type(error).__name__)
 
     async def _tell_privately(
         self,

@@ -49,9 +49,10 @@ class RecentRequests:
 def request_keys(body: Mapping[str, Any]) -> list[str]:
     """What identifies one request across Slack's deliveries of it.
 
-    Events: the `event_id` (the same on every retry), and the message's channel and `ts`, which an
-    @-mention and a message event for the same message share. Slash commands: the `trigger_id`, unique
-    per invocation (or the `response_url`, equally unique). Anything else: no key, never deduplicated.
+        Events: the `event_id` (the same on every retry), and the message's channel and `ts`, which an
+        @-mention and a message event for the same message share. Slash commands: the `trigger_id`, unique
+        per invocation (or the `response_url`, equally unique). Button clicks and modal submissions: their
+    `trigger_id`. Anything else: no key, never deduplicated.
     """
     keys: list[str] = []
     if body.get("type") == "event_callback":
@@ -60,6 +61,8 @@ def request_keys(body: Mapping[str, Any]) -> list[str]:
         event = body.get("event") or {}
         if event.get("channel") and event.get("ts") and not event.get("subtype"):
             keys.append(f"message:{event['channel']}:{event['ts']}")
+    elif body.get("type") in ("block_actions", "view_submission") and body.get("trigger_id"):
+        keys.append(f"{body['type']}:{body['trigger_id']}")  # one per click or submission, kept on redelivery
     elif body.get("command"):
         if body.get("trigger_id"):
             keys.append(f"command:{body['trigger_id']}")

@@ -12,6 +12,12 @@ from typing import Any, TypedDict
 
 from bot.rendering import (
     ELLIPSIS,
+    FEEDBACK_LABEL,
+    FEEDBACK_MAX_CHARS,
+    FEEDBACK_PLACEHOLDER,
+    FEEDBACK_TITLE,
+    VOTE_DOWN_LABEL,
+    VOTE_UP_LABEL,
     back_to_word_boundary,
     echoed_question,
     longest_fitting,
@@ -26,6 +32,10 @@ SECTION_TEXT_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
 FALLBACK_TEXT_LIMIT = 40_000
 LABEL_CHARS = 400
+VOTE_ACTION_IDS = {True: "citebot_vote_up", False: "citebot_vote_down"}
+FEEDBACK_BLOCK_ID = "citebot_feedback"
+FEEDBACK_VIEW_ID = "citebot_feedback"
+FEEDBACK_INPUT_ID = "comment"
 
 Block = dict[str, Any]
 
@@ -48,7 +58,7 @@ def render_answer(answer: Answer) -> SlackMessage:
         return render_abstention(answer)
     question = escape(echoed_question(answer))
     blocks: list[Block] = [_section(f"*From the documents:* {question}")]
-    shown = answer.quotes[: (MESSAGE_BLOCK_LIMIT - 2) // 2]
+    shown = answer.quotes[: (MESSAGE_BLOCK_LIMIT - 3) // 2]  # room for the heading, "more", and the votes
     for number, quote in enumerate(shown, start=1):
         blocks.append(_section(quote_mrkdwn(quote)))
         blocks.append(_context(f"{number}. {source_mrkdwn(quote)}"))
@@ -176,3 +186,51 @@ def _section(mrkdwn: str) -> Block:
 
 def _context(mrkdwn: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn, "verbatim": True}]}
+
+
+def with_vote_buttons(message: SlackMessage, answer_id: str) -> SlackMessage:
+    """The answer with 👍/👎 buttons under it; each carries the answer id (plain text: nothing can ping)."""
+    buttons = [
+        {
+            "type": "button",
+            "action_id": VOTE_ACTION_IDS[up],
+            "text": {"type": "plain_text", "text": VOTE_UP_LABEL if up else VOTE_DOWN_LABEL, "emoji": True},
+            "value": answer_id,
+        }
+        for up in (True, False)
+    ]
+    actions: Block = {"type": "actions", "block_id": FEEDBACK_BLOCK_ID, "elements": buttons}
+    return {"text": message["text"], "blocks": [*message["blocks"][: MESSAGE_BLOCK_LIMIT - 1], actions]}
+
+
+def feedback_modal(answer_id: str) -> dict[str, Any]:
+    """After a 👎: one optional text field, saying what was wrong; the answer id rides in private_metadata."""
+    return {
+        "type": "modal",
+        "callback_id": FEEDBACK_VIEW_ID,
+        "private_metadata": answer_id,
+        "title": {"type": "plain_text", "text": FEEDBACK_TITLE},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Skip"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": FEEDBACK_INPUT_ID,
+                "optional": True,
+                "label": {"type": "plain_text", "text": FEEDBACK_LABEL},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": FEEDBACK_INPUT_ID,
+                    "multiline": True,
+                    "max_length": FEEDBACK_MAX_CHARS,
+                    "placeholder": {"type": "plain_text", "text": FEEDBACK_PLACEHOLDER},
+                },
+            }
+        ],
+    }
+
+
+def feedback_comment(view: dict[str, Any]) -> str:
+    """The text typed into the feedback modal ("" when left empty)."""
+    values = (view.get("state") or {}).get("values") or {}
+    return str(((values.get(FEEDBACK_INPUT_ID) or {}).get(FEEDBACK_INPUT_ID) or {}).get("value") or "")

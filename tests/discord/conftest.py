@@ -13,6 +13,7 @@ from fake_discord import WAIT_TIMEOUT, FakeDiscord
 from bot.answering import AnswerService
 from bot.config import DiscordSettings
 from bot.discord_adapter.client import DEFER_AFTER_SECONDS, CitebotClient
+from bot.store import QuestionLog
 from retrieval.retriever import Retriever
 
 
@@ -33,7 +34,8 @@ async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDis
 
 @pytest.fixture
 async def start_bot(fake_discord: FakeDiscord, service: AnswerService) -> AsyncIterator[StartBot]:
-    """`await start_bot(settings, defer_after=..., answer_service=...)` logs a client in and returns it once the fake
+    """`await start_bot(settings, defer_after=..., answer_service=..., question_log=...)` logs a client in and
+    returns it once the fake
     has sent READY and the guild; every client is closed at teardown."""
     running: list[tuple[CitebotClient, asyncio.Task[None]]] = []
 
@@ -42,8 +44,11 @@ async def start_bot(fake_discord: FakeDiscord, service: AnswerService) -> AsyncI
         *,
         defer_after: float = DEFER_AFTER_SECONDS,
         answer_service: AnswerService | None = None,
+        question_log: QuestionLog | None = None,
     ) -> CitebotClient:
-        client = CitebotClient(answer_service or service, settings or DiscordSettings(), defer_after=defer_after)
+        client = CitebotClient(
+            answer_service or service, settings or DiscordSettings(), defer_after=defer_after, question_log=question_log
+        )
         task = asyncio.create_task(client.start(TOKEN))
         running.append((client, task))
         identified = len(fake_discord.identify_payloads)

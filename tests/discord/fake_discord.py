@@ -1,9 +1,10 @@
 """A local Discord for one bot: REST under /api/v10 and the gateway WebSocket, speaking the real protocol.
 
 The bot under test is the real discord.py talking to this server over TCP on 127.0.0.1; nothing of discord.py
-is mocked. The fake keeps one guild with three text channels (one where the bot may not post), one human user,
-one other bot, and a DM channel. Tests drive it with `slash_ask`, `post_message`, `send_reconnect` and read
-what the bot did from `requests` (every REST call, with its JSON body) via `wait_for_request`.
+is mocked. The fake keeps one guild with three text channels (one where the bot may not post), two human users,
+one other bot, and a DM channel. Tests drive it with `slash_ask`, `post_message`, `click`, `submit_modal`,
+`send_reconnect` and read what the bot did from `requests` (every REST call, with its JSON body) via
+`wait_for_request`, and the messages it created (with their ids and components) from `messages`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ APPLICATION_ID = BOT_ID  # as for every modern Discord bot
 BOT_ROLE_ID = 900_000_000_000_000_200
 USER_ID = 900_000_000_000_000_300
 OTHER_BOT_ID = 900_000_000_000_000_400
+OTHER_USER_ID = 900_000_000_000_000_500
 TIMESTAMP = "2025-01-27T12:00:00.000000+00:00"
 
 BOT_USER: JSON = {
@@ -54,6 +56,13 @@ HUMAN_USER: JSON = {
     "username": "ada",
     "discriminator": "0",
     "global_name": "Ada",
+    "avatar": None,
+}
+OTHER_USER: JSON = {
+    "id": str(OTHER_USER_ID),
+    "username": "grace",
+    "discriminator": "0",
+    "global_name": "Grace",
     "avatar": None,
 }
 OTHER_BOT_USER: JSON = {
@@ -89,6 +98,8 @@ class FakeDiscord:
         self.identify_payloads: list[JSON] = []
         self.resume_payloads: list[JSON] = []
         self.forbidden_channels = {FORBIDDEN_CHANNEL_ID}
+        self.messages: list[JSON] = []  # every message the bot created, as Discord stored it
+        self._responded: set[int] = set()  # interactions already given their one callback
         self.session_id = "fake-session-1"
         self._ids = itertools.count(910_000_000_000_000_000)
         self._sequence = 0
@@ -212,6 +223,68 @@ class FakeDiscord:
         await self.dispatch("MESSAGE_CREATE", message)
         return message
 
+    async def click(
+        self, message: JSON, custom_id: str, *, user: JSON = HUMAN_USER, interaction_id: int | None = None
+    ) -> JSON:
+        """A user clicks the button `custom_id` on a message the bot created (from `messages`): a
+        MESSAGE_COMPONENT interaction carrying the message. Pass an earlier `interaction_id` to deliver the
+        same click again."""
+        assert any(
+            component.get("custom_id") == custom_id
+            for row in message.get("components") or []
+            for component in row.get("components") or []
+        ), f"no button {custom_id!r} on {message!r}"
+        interaction = self._interaction(3, user, int(message["channel_id"]), interaction_id)
+        interaction |= {"data": {"custom_id": custom_id, "component_type": 2}, "message": message}
+        await self.dispatch("INTERACTION_CREATE", interaction)
+        return interaction
+
+    async def submit_modal(self, modal: JSON, values: dict[str, str], *, user: JSON = HUMAN_USER) -> JSON:
+        """A user fills in and sends a modal the bot opened (the `data` of its type 9 callback): a
+        MODAL_SUBMIT interaction whose components mirror the modal's, text inputs (by custom_id) filled in."""
+
+        def filled(component: JSON) -> JSON:
+            if component.get("type") == 4:
+                return {"type": 4, "custom_id": component["custom_id"], "value": values.get(component["custom_id"], "")}
+            if "component" in component:  # a label (type 18) wraps one component
+                return {"type": component["type"], "component": filled(component["component"])}
+            return {"type": component["type"], "components": [filled(c) for c in component.get("components") or []]}
+
+        interaction = self._interaction(5, user, CHANNEL_ID, None)
+        interaction["data"] = {"custom_id": modal["custom_id"], "components": [filled(c) for c in modal["components"]]}
+        await self.dispatch("INTERACTION_CREATE", interaction)
+        return interaction
+
+    def _interaction(self, kind: int, user: JSON, channel_id: int, interaction_id: int | None) -> JSON:
+        interaction: JSON = {
+            "id": str(interaction_id or self.new_id()),
+            "application_id": str(APPLICATION_ID),
+            "type": kind,
+            "token": f"interaction-token-{self.new_id()}",
+            "version": 1,
+            "attachment_size_limit": 8 * 1024 * 1024,
+            "locale": "en-US",
+            "entitlements": [],
+            "app_permissions": EVERYONE_PERMISSIONS,
+        }
+        if channel_id == DM_CHANNEL_ID:
+            return interaction | {
+                "channel_id": str(DM_CHANNEL_ID),
+                "channel": {"id": str(DM_CHANNEL_ID), "type": 1},
+                "user": user,
+                "context": 1,
+                "authorizing_integration_owners": {"1": str(user["id"])},
+            }
+        return interaction | {
+            "guild_id": str(GUILD_ID),
+            "guild_locale": "en-US",
+            "channel_id": str(channel_id),
+            "channel": self._text_channel(channel_id, "general"),
+            "member": self._member(user) | {"permissions": EVERYONE_PERMISSIONS},
+            "context": 0,
+            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+        }
+
     async def send_reconnect(self) -> None:
         """Op 7 RECONNECT: the client must drop this connection, reconnect and RESUME."""
         await self.wait_until(lambda: self._socket is not None and not self._socket.closed)
@@ -247,16 +320,24 @@ class FakeDiscord:
             if channel_id in self.forbidden_channels:
                 return _json({"message": "Missing Permissions", "code": 50013}, status=403)
             sent = self._message(channel_id, BOT_USER, body.get("content") or "", in_dm=channel_id == DM_CHANNEL_ID)
-            sent |= {"embeds": body.get("embeds") or []}
+            sent |= {"embeds": body.get("embeds") or [], "components": body.get("components") or []}
+            self.messages.append(sent)
             if "message_reference" in body:
                 sent["message_reference"] = body["message_reference"] | {"type": 0}
             asyncio.get_running_loop().create_task(self.dispatch("MESSAGE_CREATE", sent))  # Discord echoes it
             return _json(sent)
         if method == "POST" and parts[0] == "interactions" and parts[-1] == "callback":
-            return _json(self._callback_response(int(parts[1]), body))
+            interaction_id = int(parts[1])
+            if interaction_id in self._responded:
+                return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, status=400)
+            self._responded.add(interaction_id)
+            return _json(self._callback_response(interaction_id, body))
         if method == "POST" and parts[0] == "webhooks" and len(parts) == 3:
+            followup = self._message(CHANNEL_ID, BOT_USER, body.get("content") or "")
+            followup |= {"embeds": body.get("embeds") or [], "components": body.get("components") or []}
+            self.messages.append(followup)
             if request.query.get("wait") in ("1", "true", "True"):
-                return _json(self._message(CHANNEL_ID, BOT_USER, body.get("content") or ""))
+                return _json(followup)
             return web.Response(status=204)
         if method == "PATCH" and parts[0] == "webhooks" and parts[-1] == "@original":
             return _json(self._message(CHANNEL_ID, BOT_USER, body.get("content") or ""))
@@ -282,8 +363,11 @@ class FakeDiscord:
     def _callback_response(self, interaction_id: int, body: JSON) -> JSON:
         response_type = body["type"]
         flags = (body.get("data") or {}).get("flags", 0)
-        message = self._message(CHANNEL_ID, BOT_USER, (body.get("data") or {}).get("content") or "")
-        message |= {"flags": flags, "embeds": (body.get("data") or {}).get("embeds") or []}
+        data = body.get("data") or {}
+        message = self._message(CHANNEL_ID, BOT_USER, data.get("content") or "")
+        message |= {"flags": flags, "embeds": data.get("embeds") or [], "components": data.get("components") or []}
+        if response_type == 4:
+            self.messages.append(message)
         return {
             "interaction": {
                 "id": str(interaction_id),

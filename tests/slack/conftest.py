@@ -14,6 +14,7 @@ from bot.answering import AnswerService
 from bot.config import BUNDLED_CORPUS, SlackSettings
 from bot.slack_adapter.app import build_app
 from bot.slack_adapter.run import http_mode, socket_mode
+from bot.store import QuestionLog
 from retrieval.retriever import Retriever
 from retrieval.settings import RetrievalSettings
 
@@ -51,13 +52,15 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
 
 @pytest.fixture
 async def socket_bot(fake_slack: FakeSlack, service: AnswerService) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
-    """Connects the real app over Socket Mode to the fake; call it (optionally with another service or
-    [slack] settings) before sending envelopes."""
+    """Connects the real app over Socket Mode to the fake; call it (optionally with another service, a
+    question log or [slack] settings) before sending envelopes."""
     async with contextlib.AsyncExitStack() as stack:
 
-        async def connect(answer_service: AnswerService | None = None, **settings: Any) -> None:
+        async def connect(
+            answer_service: AnswerService | None = None, question_log: QuestionLog | None = None, **settings: Any
+        ) -> None:
             slack = SlackSettings(api_base_url=fake_slack.api_url, **settings)
-            app = build_app(answer_service or service, slack, BOT_TOKEN)
+            app = build_app(answer_service or service, slack, BOT_TOKEN, question_log=question_log)
             await stack.enter_async_context(socket_mode(app, APP_TOKEN))
             await fake_slack.wait_until_connected()
 
@@ -69,9 +72,11 @@ async def http_bot(fake_slack: FakeSlack, service: AnswerService) -> AsyncIterat
     """Serves the real app in HTTP mode on 127.0.0.1; call it to get the `/slack/events` URL."""
     async with contextlib.AsyncExitStack() as stack:
 
-        async def serve(answer_service: AnswerService | None = None, **settings: Any) -> str:
+        async def serve(
+            answer_service: AnswerService | None = None, question_log: QuestionLog | None = None, **settings: Any
+        ) -> str:
             slack = SlackSettings(api_base_url=fake_slack.api_url, **settings)
-            app = build_app(answer_service or service, slack, BOT_TOKEN, SIGNING_SECRET)
+            app = build_app(answer_service or service, slack, BOT_TOKEN, SIGNING_SECRET, question_log)
             port = await stack.enter_async_context(http_mode(app, "127.0.0.1", 0))
             return f"http://127.0.0.1:{port}/slack/events"
 

@@ -29,6 +29,7 @@ BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
 TEAM_ID = "T0"
 HUMAN_USER_ID = "U0HUMAN"
+OTHER_USER_ID = "U0OTHER"
 CHANNEL_ID = "C0GENERAL"
 DM_CHANNEL_ID = "D0HUMAN"
 RESPONSE_URL_METHOD = "response_url"
@@ -235,6 +236,84 @@ class FakeSlack:
     def _new_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ids):06d}"
 
+    # -- interactivity: what Slack sends when someone clicks a button or submits a modal -----------------
+
+    def block_actions(self, message: Sent, action_id: str, *, user: str = HUMAN_USER_ID) -> dict[str, Any]:
+        """The `block_actions` payload for a click on the button `action_id` in a message the bot sent
+        (by chat.postMessage or to a response_url), with a fresh trigger_id and a response_url on this fake."""
+        button = next(
+            (
+                element
+                for block in message.body.get("blocks") or []
+                if block.get("type") == "actions"
+                for element in block["elements"]
+                if element.get("action_id") == action_id
+            ),
+            None,
+        )
+        assert button is not None, f"no button {action_id!r} in {message.body!r}"
+        number = next(self._ids)
+        channel = message.body.get("channel") or CHANNEL_ID
+        ts = self._new_ts()
+        return {
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+            "api_app_id": "A0CITEBOT",
+            "token": "verification-token-unused",
+            "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False},
+            "trigger_id": f"{number}.{number}.click{number}",
+            "team": {"id": TEAM_ID, "domain": "fake"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": channel, "name": "general"},
+            "message": {"type": "message", "user": BOT_USER_ID, "ts": ts, "text": message.body.get("text") or ""},
+            "state": {"values": {}},
+            "response_url": f"{self.base_url}/respond/{number}",
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": next(b["block_id"] for b in message.body["blocks"] if b.get("type") == "actions"),
+                    "text": button["text"],
+                    "value": button.get("value"),
+                    "type": "button",
+                    "action_ts": ts,
+                }
+            ],
+        }
+
+    def view_submission(self, opened: Sent, values: dict[str, str], *, user: str = HUMAN_USER_ID) -> dict[str, Any]:
+        """The `view_submission` payload for a modal the bot opened with views.open, its inputs filled in
+        (`values` by block_id; the input's action_id is looked up in the view)."""
+        view = opened.body["view"]
+        state: dict[str, Any] = {}
+        for block in view.get("blocks") or []:
+            if block.get("type") == "input" and block["block_id"] in values:
+                element = block["element"]
+                state[block["block_id"]] = {
+                    element["action_id"]: {"type": element["type"], "value": values[block["block_id"]]}
+                }
+        number = next(self._ids)
+        return {
+            "type": "view_submission",
+            "team": {"id": TEAM_ID, "domain": "fake"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+            "api_app_id": "A0CITEBOT",
+            "token": "verification-token-unused",
+            "trigger_id": f"{number}.{number}.submit{number}",
+            "view": {
+                **view,
+                "id": f"V{number:08d}",
+                "team_id": TEAM_ID,
+                "state": {"values": state},
+                "hash": f"{number}.hash",
+                "app_id": "A0CITEBOT",
+                "bot_id": BOT_ID,
+            },
+            "response_urls": [],
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+
     # -- HTTP mode -----------------------------------------------------------------------------------
 
     def signature(self, timestamp: str, body: str, secret: str | None = None) -> str:
@@ -282,6 +361,8 @@ class FakeSlack:
         else:
             body = dict(await request.post())
         body.update(request.query)
+        if isinstance(body.get("view"), str):  # slack_sdk sends views as JSON text inside the form
+            body["view"] = json.loads(body["view"])
         token = token or body.get("token")
         wanted = self.app_token if method == "apps.connections.open" else self.bot_token
         if token != wanted:
@@ -310,6 +391,8 @@ class FakeSlack:
             return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": {**body, "ts": ts}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._new_ts()}
+        if method == "views.open":
+            return {"ok": True, "view": {**body["view"], "id": f"V{next(self._ids):08d}"}}
         return {"ok": False, "error": "unknown_method"}
 
     async def _response_url(self, request: web.Request) -> web.Response:
@@ -367,10 +450,12 @@ class FakeSlack:
 
 
 def block_texts(blocks: list[dict[str, Any]]) -> list[str]:
-    """All texts in a list of blocks (section texts and context elements)."""
+    """All texts in a list of blocks (section texts, context elements, button labels)."""
     texts: list[str] = []
     for block in blocks:
         if "text" in block:
             texts.append(block["text"]["text"])
-        texts.extend(element["text"] for element in block.get("elements", []) if "text" in element)
+        for element in block.get("elements", []):
+            if "text" in element:  # a context's mrkdwn text, or a button's plain_text object
+                texts.append(element["text"]["text"] if isinstance(element["text"], dict) else element["text"])
     return texts

@@ -38,3 +38,8 @@ def test_manifest_requests_exactly_the_bot_scopes_used() -> None:
 def test_manifest_lets_people_message_the_bot() -> None:
     lines = manifest_lines()
     assert "messages_tab_enabled: true" in lines and "messages_tab_read_only_enabled: false" in lines
+
+
+def test_manifest_turns_interactivity_on_for_the_vote_buttons() -> None:
+    lines = manifest_lines()
+    assert lines[lines.index("interactivity:") + 1] == "is_enabled: true"

@@ -16,6 +16,7 @@ from bot.slack_adapter.render import (
     escape,
     render_answer,
     render_usage,
+    with_vote_buttons,
 )
 from retrieval.answers import Answer, Highlight, Quote
 
@@ -162,12 +163,18 @@ def test_long_quote_is_cut_to_the_section_limit_without_breaking_entities_or_bol
 
 
 def test_many_quotes_stay_within_fifty_blocks_and_say_how_many_are_hidden() -> None:
-    """More quotes than fit in 50 blocks: the rest are counted, not dropped silently."""
+    """More quotes than fit in 50 blocks (one kept for the vote buttons): the rest are counted, not dropped
+    silently."""
     quotes = [make_quote(f"Passage number {n}.") for n in range(40)]
     message = render_answer(answered(*quotes))
 
-    assert len(message["blocks"]) <= MESSAGE_BLOCK_LIMIT
-    assert message["blocks"][-1]["elements"][0]["text"] == "16 more passages not shown."
+    assert len(message["blocks"]) <= MESSAGE_BLOCK_LIMIT - 1
+    assert message["blocks"][-1]["elements"][0]["text"] == "17 more passages not shown."
+
+    voted = with_vote_buttons(message, "a" * 32)
+    assert len(voted["blocks"]) == len(message["blocks"]) + 1 <= MESSAGE_BLOCK_LIMIT
+    assert voted["blocks"][-2]["elements"][0]["text"] == "17 more passages not shown."
+    assert voted["blocks"][-1]["type"] == "actions"
 
 
 def test_huge_answer_keeps_fallback_text_within_slack_limit() -> None:
