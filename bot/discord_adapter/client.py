@@ -14,6 +14,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.answer_workers import AnswerFailed
 from bot.answering import AnswerService, Incoming
 from bot.config import DiscordSettings
 from bot.discord_adapter.render import DiscordReply, render_answer, render_note
@@ -141,9 +142,11 @@ class CitebotClient(discord.Client):
             log.warning("could not answer in channel %s: %s %s", message.channel.id, error.status, error.text)
 
     async def _answer(self, question: str) -> DiscordReply:
-        """Retrieval runs off the event loop (the service's thread); a failure still gets a reply."""
+        """Retrieval runs off the event loop (in the service's worker processes); a failure still gets a reply."""
         try:
             answer: Answer = await self.service.answer(question)
+        except AnswerFailed:  # the service has logged why
+            return render_note(SEARCH_FAILED_NOTE)
         except Exception:
             log.exception("answering failed")
             return render_note(SEARCH_FAILED_NOTE)

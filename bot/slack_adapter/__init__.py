@@ -24,15 +24,14 @@ def run_slack(config: Config, *, http: bool, port: int) -> int:
         app_token = require_secret("SLACK_APP_TOKEN", "xapp-")
         signing_secret = None
 
-    from bot.answering import open_service
+    from bot.answering import bot_service
     from bot.slack_adapter.app import build_app
     from bot.slack_adapter.run import serve
 
-    service = open_service(config, config.slack.top_k)
-
     async def main() -> None:
-        app = build_app(service, config.slack, bot_token, signing_secret)
-        await serve(app, app_token=app_token, http=http, port=port, service=service)
+        async with bot_service(config, config.slack.top_k) as service:  # the workers stop after serve's drain
+            app = build_app(service, config.slack, bot_token, signing_secret)
+            await serve(app, app_token=app_token, http=http, port=port, service=service)
 
     with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while shutting down
         asyncio.run(main())

@@ -1,8 +1,8 @@
 """The slack-bolt app: `/ask`, @-mentions and DMs turned into questions, answers posted where they were asked.
 
 Every listener acknowledges first (Bolt acks events before the listener runs; the slash command calls
-`ack()` before retrieving), so Slack's 3-second deadline never waits on retrieval, which runs in a worker
-thread inside `AnswerService`.
+`ack()` before retrieving), so Slack's 3-second deadline never waits on retrieval, which `AnswerService` runs
+in worker processes.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.answer_workers import AnswerFailed
 from bot.answering import AnswerService, Incoming
 from bot.config import SlackSettings
 from bot.rendering import SEARCH_FAILED_NOTE
@@ -214,6 +215,8 @@ class SlackListeners:
         """The answer, or None after logging if retrieval itself failed (the bot keeps serving)."""
         try:
             return await self.service.answer(question)
+        except AnswerFailed:  # the service has logged why
+            return None
         except Exception:
             log.exception("answering a question failed")
             return None
