@@ -3,8 +3,9 @@
 A thread cannot do this: answering is CPU work that holds the GIL, and while it runs Slack acks, Discord
 heartbeats and quick questions wait (acks past Slack's 3 s were seen under load). Each worker here is one process
 with a pool of its own (`ProcessPoolExecutor(max_workers=1)`), so a worker that dies or overruns costs only the
-question it was answering; questions take idle workers in turn (the one idle longest first), so a slow question
-holds its own worker and no other.
+question it was answering. A slow question holds its own worker and no other; when every worker is busy, the
+cheapest waiting question (by its estimated cost) gets the next one free, so quick questions do not queue behind
+heavy ones, and no question is overtaken more than MAX_OVERTAKEN times.
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import itertools
 import logging
 import multiprocessing
 import os
 import signal
+from collections import deque
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -29,6 +34,7 @@ from retrieval.retriever import Retriever
 from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger("citebot")
+MAX_OVERTAKEN = 8  # a waiting question lets at most this many cheaper ones go first, so none waits for ever
 
 
 class RetrieverSpec(BaseModel):
@@ -54,14 +60,24 @@ class AnswerFailed(Exception):
 
 class AnswerWorkers:
     """`count` worker processes answering from `spec`; an async context manager that starts them all (each
-    has opened the retriever before the block begins) and stops them when it ends: drain before that."""
+    has opened the retriever before the block begins) and stops them when it ends: drain before that.
 
-    def __init__(self, spec: RetrieverSpec, count: int, max_seconds: float = 10.0) -> None:
+    `cost` estimates how much work a question is (Retriever.question_cost); without it, waiting questions are
+    served in the order they came."""
+
+    def __init__(
+        self,
+        spec: RetrieverSpec,
+        count: int,
+        max_seconds: float = 10.0,
+        cost: Callable[[str], int] | None = None,
+    ) -> None:
         self.spec = spec
         self.max_seconds = max_seconds
+        self._cost = cost or (lambda question: 0)
         self._workers = [_Worker(spec) for _ in range(count)]
-        self._idle: asyncio.Queue[_Worker] | None = None
-        self._closed = False
+        self._free = _FreeWorkers()
+        self._started = self._closed = False
 
     @property
     def pids(self) -> list[int]:
@@ -69,7 +85,6 @@ class AnswerWorkers:
         return [worker.pid for worker in self._workers if worker.pid is not None]
 
     async def __aenter__(self) -> AnswerWorkers:
-        self._idle = asyncio.Queue()
         try:
             started = await asyncio.gather(*(worker.start() for worker in self._workers), return_exceptions=True)
         except BaseException:  # cancelled while starting
@@ -85,7 +100,8 @@ class AnswerWorkers:
                 ) from None
             raise failed[0]
         for worker in self._workers:
-            self._idle.put_nowait(worker)
+            self._free.give_back(worker)
+        self._started = True
         log.info("answering in %d worker processes (pids %s)", len(self._workers), ", ".join(map(str, self.pids)))
         return self
 
@@ -95,16 +111,16 @@ class AnswerWorkers:
         await self.close()
 
     async def answer(self, question: str, top_k: int | None = None) -> Answer:
-        """The answer from the next idle worker, within `max_seconds` of its starting. Raises AnswerFailed when
+        """The answer from the next free worker, within `max_seconds` of its starting. Raises AnswerFailed when
         the worker dies (killed, out of memory) or overruns; it is then replaced for the next question."""
-        if self._idle is None:
+        if not self._started:
             raise RuntimeError("AnswerWorkers is used as `async with AnswerWorkers(...) as workers:`")
-        worker = await self._idle.get()
+        if self._closed:
+            log.warning("a question arrived after the answer workers stopped")
+            raise AnswerFailed("the answer workers have stopped")
+        worker = await self._free.take(self._cost(question))
         job: concurrent.futures.Future[Answer] | None = None
         try:
-            if self._closed:
-                log.warning("a question arrived after the answer workers stopped")
-                raise AnswerFailed("the answer workers have stopped")
             if worker.pool is None:
                 await self._replace(worker)
             job = worker.ask(question, top_k)
@@ -129,6 +145,7 @@ class AnswerWorkers:
         """Stop every worker and wait for its process to end: an idle one exits at once, one still answering (the
         drain gave up on it) is killed rather than waited for. Questions asked afterwards fail."""
         self._closed = True
+        self._free.fail_waiting(AnswerFailed("the answer workers have stopped"))  # the drain has counted them
         pools = [worker.detach(kill=worker.busy) for worker in self._workers]
         await asyncio.to_thread(_shut_down, [pool for pool in pools if pool is not None])
 
@@ -145,18 +162,68 @@ class AnswerWorkers:
     def _release(self, worker: _Worker, job: concurrent.futures.Future[Answer] | None) -> None:
         """The worker takes questions again; if this question was cancelled while its process still works on it,
         only once the process is done (a pool of one would otherwise queue the next question behind it)."""
-        assert self._idle is not None
-        idle = self._idle
         if job is None or job.done() or worker.pool is None:
-            idle.put_nowait(worker)
+            self._free.give_back(worker)
             return
         loop = asyncio.get_running_loop()
 
         def when_done(_: concurrent.futures.Future[Answer]) -> None:
             with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is asking any more
-                loop.call_soon_threadsafe(idle.put_nowait, worker)
+                loop.call_soon_threadsafe(self._free.give_back, worker)
 
         job.add_done_callback(when_done)
+
+
+@dataclass(eq=False)
+class _Waiting:
+    cost: int
+    arrival: int
+    worker: asyncio.Future[_Worker]
+    overtaken: int = 0
+
+
+class _FreeWorkers:
+    """Who gets the next free worker: the cheapest waiting question (then the earliest), unless one has been
+    overtaken MAX_OVERTAKEN times, which goes first. A free worker goes to the question at once."""
+
+    def __init__(self) -> None:
+        self._free: deque[_Worker] = deque()
+        self._waiting: list[_Waiting] = []
+        self._arrivals = itertools.count()
+
+    async def take(self, cost: int) -> _Worker:
+        if self._free:
+            return self._free.popleft()  # the one free longest
+        waiting = _Waiting(cost, next(self._arrivals), asyncio.get_running_loop().create_future())
+        self._waiting.append(waiting)
+        try:
+            return await waiting.worker
+        except asyncio.CancelledError:
+            if waiting.worker.done() and not waiting.worker.cancelled():  # handed a worker as it was cancelled
+                self.give_back(waiting.worker.result())
+            self._waiting = [other for other in self._waiting if other is not waiting]
+            raise
+
+    def give_back(self, worker: _Worker) -> None:
+        self._waiting = [waiting for waiting in self._waiting if not waiting.worker.done()]
+        if not self._waiting:
+            self._free.append(worker)
+            return
+        starved = [waiting for waiting in self._waiting if waiting.overtaken >= MAX_OVERTAKEN]
+        if starved:
+            chosen = min(starved, key=lambda waiting: waiting.arrival)
+        else:
+            chosen = min(self._waiting, key=lambda waiting: (waiting.cost, waiting.arrival))
+        self._waiting.remove(chosen)
+        for waiting in self._waiting:
+            waiting.overtaken += waiting.arrival < chosen.arrival
+        chosen.worker.set_result(worker)
+
+    def fail_waiting(self, error: Exception) -> None:
+        for waiting in self._waiting:
+            if not waiting.worker.done():
+                waiting.worker.set_exception(error)
+        self._waiting.clear()
 
 
 class _Worker:

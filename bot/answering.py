@@ -96,8 +96,10 @@ def open_service(config: Config, top_k: int | None = None) -> AnswerService:
 @contextlib.asynccontextmanager
 async def bot_service(config: Config, top_k: int | None = None) -> AsyncIterator[AnswerService]:
     """A chat bot's service: the index opened here (built and saved if it is not current), answers computed by
-    `[bot] answer_workers` processes that load it. The workers stop when the block ends, so drain before."""
+    `[bot] answer_workers` processes that load it, quick questions first when all are busy. The workers stop
+    when the block ends, so drain before."""
     spec = retriever_spec(config)
     retriever = spec.open()
-    async with AnswerWorkers(spec, config.bot.answer_workers, config.bot.max_answer_seconds) as workers:
+    count, seconds = config.bot.answer_workers, config.bot.max_answer_seconds
+    async with AnswerWorkers(spec, count, seconds, cost=retriever.question_cost) as workers:
         yield AnswerService(retriever, top_k, workers)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from support import is_running, stalled, wait_for
 
-from bot.answer_workers import AnswerFailed, AnswerWorkers, RetrieverSpec
+from bot.answer_workers import MAX_OVERTAKEN, AnswerFailed, AnswerWorkers, RetrieverSpec
 from bot.answering import AnswerService
 from retrieval import Retriever
 from retrieval.documents import CorpusError
@@ -26,6 +26,8 @@ QUESTIONS = [
     "How many H100 GPUs does DeepSeek reportedly have access to?",
     "what is the airspeed velocity of an unladen swallow?",
 ]
+QUICK = "What did Nadella say?"  # one rare name: few passages to score
+HEAVY = "the market stock shares AI DeepSeek Nvidia chips fell investors billion company model"  # common words
 
 
 def warnings_from_citebot(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -59,6 +61,70 @@ async def test_a_question_on_a_stalled_worker_holds_only_that_worker(bundled_spe
 
     assert answered[1:3] == QUESTIONS[2:4]
     assert answered[3] in QUESTIONS[:2] and len(set(answered)) == 4
+
+
+def test_a_question_of_common_words_costs_more_than_one_of_rare_words(bundled: Retriever) -> None:
+    """The estimate the queue orders by: postings to score, nothing for words the corpus never uses."""
+    assert bundled.question_cost(HEAVY) > 10 * bundled.question_cost(QUICK) > 0
+    assert bundled.question_cost("zzyzx qwxv?") == bundled.question_cost("x" * 5000) == 0
+
+
+async def test_when_every_worker_is_busy_the_cheapest_waiting_question_goes_first(
+    bundled: Retriever, bundled_spec: RetrieverSpec
+) -> None:
+    """A quick question asked after a heavy one, both waiting for the only worker, is answered before it."""
+    answered: list[str] = []
+
+    async def ask(label: str, question: str) -> None:
+        await workers.answer(question)
+        answered.append(label)
+
+    async with AnswerWorkers(bundled_spec, 1, cost=bundled.question_cost) as workers:
+        with stalled(workers.pids[0]):
+            asked = [
+                asyncio.create_task(ask(*pair))
+                for pair in [("first", QUESTIONS[1]), ("heavy", HEAVY), ("quick", QUICK)]
+            ]
+            await asyncio.sleep(0)  # the first has the worker, the others wait in line
+        await asyncio.gather(*asked)
+
+    assert answered == ["first", "quick", "heavy"]
+
+
+async def test_a_waiting_question_is_overtaken_only_so_many_times(
+    bundled: Retriever, bundled_spec: RetrieverSpec
+) -> None:
+    """However many quick questions keep coming, a heavy one waits for at most MAX_OVERTAKEN of them."""
+    answered: list[str] = []
+    quick = [f"quick {n}" for n in range(MAX_OVERTAKEN + 1)]
+
+    async def ask(label: str, question: str) -> None:
+        await workers.answer(question)
+        answered.append(label)
+
+    async with AnswerWorkers(bundled_spec, 1, cost=bundled.question_cost) as workers:
+        with stalled(workers.pids[0]):
+            line = [("first", QUESTIONS[1]), ("heavy", HEAVY), *((label, QUICK) for label in quick)]
+            asked = [asyncio.create_task(ask(*pair)) for pair in line]
+            await asyncio.sleep(0)
+        await asyncio.gather(*asked)
+
+    assert answered == ["first", *quick[:MAX_OVERTAKEN], "heavy", quick[MAX_OVERTAKEN]]
+
+
+async def test_a_question_that_stops_waiting_gives_up_its_place(
+    bundled: Retriever, bundled_spec: RetrieverSpec
+) -> None:
+    """Cancelled while waiting for a worker (its asker went away): the next in line gets the worker."""
+    async with AnswerWorkers(bundled_spec, 1) as workers:
+        with stalled(workers.pids[0]):
+            first = asyncio.create_task(workers.answer(QUESTIONS[0]))
+            gone = asyncio.create_task(workers.answer(QUESTIONS[1]))
+            then = asyncio.create_task(workers.answer(QUESTIONS[2]))
+            await asyncio.sleep(0)
+            gone.cancel()
+        assert [await first, await then] == [bundled.ask(QUESTIONS[0]), bundled.ask(QUESTIONS[2])]
+    assert gone.cancelled()
 
 
 async def test_a_killed_worker_fails_its_question_and_the_next_is_answered(
@@ -132,21 +198,24 @@ async def test_stopping_drains_first_then_ends_every_worker(bundled_spec: Retrie
 async def test_a_worker_still_answering_when_the_drain_gives_up_is_killed_not_waited_for(
     bundled_spec: RetrieverSpec, bundled: Retriever
 ) -> None:
+    """The drain's time is up: the question being answered and the one waiting for a worker both fail (the drain
+    has counted them) and the stuck process is killed, so the bot stops."""
     async with AnswerWorkers(bundled_spec, 1) as workers:
         service = AnswerService(bundled, workers=workers)
         [stuck] = workers.pids
         os.kill(stuck, signal.SIGSTOP)  # never resumed: the stop has to deal with it
 
-        async def handle() -> None:
+        async def handle(question: str) -> None:
             async with service.in_flight():
-                await service.answer(QUESTIONS[0])
+                await service.answer(question)
 
-        task = asyncio.create_task(handle())
+        handling = [asyncio.create_task(handle(question)) for question in QUESTIONS[:2]]
         await asyncio.sleep(0)
-        assert await service.drain(0.2) == 1
+        assert await service.drain(0.2) == 2
     assert not is_running(stuck)
-    with pytest.raises(AnswerFailed):
-        await task
+    for task in handling:
+        with pytest.raises(AnswerFailed):
+            await task
 
 
 async def test_a_corpus_the_workers_cannot_open_is_one_error_at_start(tmp_path: Path) -> None:
