@@ -101,5 +101,9 @@ async def bot_service(config: Config, top_k: int | None = None) -> AsyncIterator
     spec = retriever_spec(config)
     retriever = spec.open()
     count, seconds = config.bot.answer_workers, config.bot.max_answer_seconds
+    if not retriever.report.saved:
+        log.warning(
+            "the index was not saved, so each of the %d answer workers builds its own (slow, more memory)", count
+        )
     async with AnswerWorkers(spec, count, seconds, cost=retriever.question_cost) as workers:
         yield AnswerService(retriever, top_k, workers)

@@ -16,7 +16,8 @@ import pytest
 from support import is_running, stalled, wait_for
 
 from bot.answer_workers import MAX_OVERTAKEN, AnswerFailed, AnswerWorkers, RetrieverSpec
-from bot.answering import AnswerService
+from bot.answering import AnswerService, bot_service
+from bot.config import BotSettings, Config, CorpusSection
 from retrieval import Retriever
 from retrieval.documents import CorpusError
 
@@ -223,3 +224,13 @@ async def test_a_corpus_the_workers_cannot_open_is_one_error_at_start(tmp_path: 
     with pytest.raises(CorpusError, match=r"no \.txt or \.md files"):
         async with AnswerWorkers(RetrieverSpec(corpus_dir=tmp_path), 1):
             pass
+
+
+async def test_an_index_that_cannot_be_saved_is_built_by_each_worker_and_the_bot_says_so(
+    tmp_path: Path, bundled: Retriever, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "a-file").write_text("not a directory", encoding="utf-8")
+    config = Config(corpus=CorpusSection(index_path=tmp_path / "a-file" / "bundled.index"), bot=BotSettings())
+    async with bot_service(config) as service:
+        assert await service.answer(QUESTIONS[0]) == bundled.ask(QUESTIONS[0])
+    assert "each of the 2 answer workers builds its own" in caplog.text
