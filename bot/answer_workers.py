@@ -34,7 +34,7 @@ from retrieval.retriever import Retriever
 from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger("citebot")
-MAX_OVERTAKEN = 8  # a waiting question lets at most this many cheaper ones go first, so none waits for ever
+MAX_OVERTAKEN = 32  # a waiting question lets at most this many cheaper ones go first, so none waits for ever
 
 
 class RetrieverSpec(BaseModel):
