@@ -135,7 +135,7 @@ class AnswerWorkers:
             raise AnswerFailed("the answer took too long") from None
         except BrokenProcessPool:
             if not self._closed:  # else the bot stopped it, and the drain has said so
-                log.warning("an answer worker (pid %s) died while answering a question; it is replaced", worker.pid)
+                log.warning("an answer worker (pid %s) died before answering a question; it is replaced", worker.pid)
             _let_go(worker.detach(kill=False))
             raise AnswerFailed("the answer worker died") from None
         finally:
@@ -289,8 +289,9 @@ _opened: Retriever | Exception | None = None
 
 
 def _start_worker(spec: RetrieverSpec, parent: int) -> None:
-    """Open the retriever once per process. Ctrl-C and SIGTERM reach the whole process group, but stopping is the
-    bot's to do (it drains, then stops the workers); a worker can still never outlive the bot."""
+    """Open the retriever once per process. A terminal's Ctrl-C, or a service manager's SIGTERM, may reach every
+    process of the bot, but stopping is the bot's to do (it drains, then ends the workers); a worker still never
+    outlives the bot."""
     global _opened
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
