@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from bot.answer_workers import AnswerWorkers, RetrieverSpec
 from bot.config import Config
 from retrieval.answers import Answer
 from retrieval.retriever import Retriever
@@ -28,9 +29,10 @@ class Incoming:
 class AnswerService:
     """Wraps the synchronous retriever for async adapters; keeps the no-loops rule in one place."""
 
-    def __init__(self, retriever: Retriever, top_k: int | None = None) -> None:
+    def __init__(self, retriever: Retriever, top_k: int | None = None, workers: AnswerWorkers | None = None) -> None:
         self.retriever = retriever
         self.top_k = top_k
+        self.workers = workers
         self._in_flight: set[asyncio.Task[object]] = set()
 
     @contextlib.asynccontextmanager
@@ -64,22 +66,46 @@ class AnswerService:
         return bot_user_id is None or message.author_id != bot_user_id
 
     async def answer(self, question: str, top_k: int | None = None) -> Answer:
-        """Retrieval runs in a worker thread so heartbeats, acks and other questions never wait on it."""
+        """With workers (the chat bots), in a worker process: answering holds the GIL, and in this process it would
+        hold acks, heartbeats and quick questions too; raises AnswerFailed when the worker dies or overruns. Without
+        (the console, which has no event loop to protect), in a thread of this process."""
+        if self.workers is not None:
+            return await self.workers.answer(question, top_k or self.top_k)
         return await asyncio.to_thread(self.retriever.ask, question, top_k or self.top_k)
 
 
-def open_retriever(config: Config, *, rebuild: bool = False) -> Retriever:
-    """The retriever for the configured corpus (raises CorpusError with a one-line reason)."""
-    return Retriever.open(
-        config.corpus_dir,
-        config.retrieval,
-        config.corpus.index_path,
-        rebuild=rebuild,
+def retriever_spec(config: Config) -> RetrieverSpec:
+    return RetrieverSpec(
+        corpus_dir=config.corpus_dir,
+        settings=config.retrieval,
+        index_path=config.corpus.index_path,
         follow_symlinks=config.corpus.follow_symlinks,
         max_file_bytes=config.corpus.max_file_bytes,
         url_template=config.corpus.url_template,
     )
 
 
+def open_retriever(config: Config, *, rebuild: bool = False) -> Retriever:
+    """The retriever for the configured corpus (raises CorpusError with a one-line reason)."""
+    return retriever_spec(config).open(rebuild=rebuild)
+
+
 def open_service(config: Config, top_k: int | None = None) -> AnswerService:
+    """The console's service: answers in this process."""
     return AnswerService(open_retriever(config), top_k)
+
+
+@contextlib.asynccontextmanager
+async def bot_service(config: Config, top_k: int | None = None) -> AsyncIterator[AnswerService]:
+    """A chat bot's service: the index opened here (built and saved if it is not current), answers computed by
+    `[bot] answer_workers` processes that load it, quick questions first when all are busy. The workers stop
+    when the block ends, so drain before."""
+    spec = retriever_spec(config)
+    retriever = spec.open()
+    count, seconds = config.bot.answer_workers, config.bot.max_answer_seconds
+    if not retriever.report.saved:
+        log.warning(
+            "the index was not saved, so each of the %d answer workers builds its own (slow, more memory)", count
+        )
+    async with AnswerWorkers(spec, count, seconds, cost=retriever.question_cost) as workers:
+        yield AnswerService(retriever, top_k, workers)

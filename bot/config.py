@@ -79,11 +79,23 @@ class LogSettings(BaseModel):
     retention_days: int = Field(90, ge=1, le=36_500, description="Records older than this are deleted.")
 
 
+class BotSettings(BaseModel):
+    """How the Slack and Discord bots compute answers (the console and `citebot ask` answer in-process)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    answer_workers: int = Field(2, ge=1, le=64, description="Processes that compute answers, each loading the index.")
+    max_answer_seconds: float = Field(
+        10.0, gt=0, le=3600, description="An unfinished answer is given up after this long; its worker is replaced."
+    )
+
+
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     corpus: CorpusSection = Field(default_factory=CorpusSection)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    bot: BotSettings = Field(default_factory=BotSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)

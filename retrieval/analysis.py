@@ -195,7 +195,7 @@ def _terms_of_token(token: str) -> tuple[str, ...]:
     word = word.rstrip("'")
     if _ACRONYM.fullmatch(word):
         word = word.replace(".", "")  # "u.s." -> "us"
-    if word in STOPWORDS or (len(word) == 1 and not word.isdigit()):
+    if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):  # "ʼ" alone is nothing once apostrophes go
         return ()
     if word[0].isdigit():
         return _number_terms(word)

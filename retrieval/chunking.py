@@ -101,12 +101,16 @@ def _batches(documents: list[Document]) -> list[tuple[int, int]]:
 def _start_worker(job: _Job, parent: int) -> None:
     global _worker_job
     _worker_job = job
-    _die_with_parent(parent)
+    die_with_parent(parent)
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """A worker must not outlive the process that started it (killed, or taken by the OOM killer): on Linux the
-    kernel sends it SIGKILL when its parent dies; a parent already gone by now means exit at once."""
+    kernel sends it SIGKILL when its parent dies; a parent already gone by now means exit at once. For any worker
+    process's initializer, not only the index workers here.
+
+    The kernel's "parent" is the thread that started the process: start workers from a thread that lives as long
+    as the parent (the main thread, or the event loop's)."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

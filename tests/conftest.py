@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from postgres_server import PostgresServer, start_postgres, why_not_available
 
+from bot.answer_workers import AnswerWorkers, RetrieverSpec
+from bot.answering import AnswerService
 from bot.config import BUNDLED_CORPUS
-from retrieval import RetrievalSettings, Retriever
+from retrieval import Retriever
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -22,10 +24,22 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
 
 @pytest.fixture(scope="session")
-def bundled(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+def bundled_spec(tmp_path_factory: pytest.TempPathFactory) -> RetrieverSpec:
+    """How to open the bundled corpus, with its index in a private place (answer workers open it too)."""
+    return RetrieverSpec(corpus_dir=BUNDLED_CORPUS, index_path=tmp_path_factory.mktemp("index") / "bundled.index")
+
+
+@pytest.fixture(scope="session")
+def bundled(bundled_spec: RetrieverSpec) -> Retriever:
     """The retriever over the bundled corpus, shared by every test that only asks questions."""
-    index = tmp_path_factory.mktemp("index") / "bundled.index"
-    return Retriever.open(BUNDLED_CORPUS, RetrievalSettings(), index)
+    return bundled_spec.open()
+
+
+@pytest.fixture
+async def pooled_service(bundled: Retriever, bundled_spec: RetrieverSpec) -> AsyncIterator[AnswerService]:
+    """The answer service as the chat bots run it: two worker processes over the bundled corpus."""
+    async with AnswerWorkers(bundled_spec, 2) as workers:
+        yield AnswerService(bundled, workers=workers)
 
 
 @pytest.fixture(autouse=True)

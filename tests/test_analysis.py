@@ -46,6 +46,11 @@ def test_unicode_is_normalised() -> None:
     assert analyze("DeepSeek’s") == analyze("DeepSeek's")
 
 
+def test_a_token_of_apostrophes_alone_has_no_terms() -> None:
+    """Found by the verbatim property test: "ʼ" (a modifier letter) was an IndexError, not an empty question."""
+    assert analyze("ʼ") == analyze("'ʼ’") == analyze("what ʼ") == []
+
+
 def test_questions_and_documents_share_terms() -> None:
     question = analyze("What did DeepSeek claim to have spent?")
     document = analyze("DeepSeek claims to have spent only $5.6 million")

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
+from support import children_of, wait_for
 
 from retrieval import chunking
 from retrieval.documents import Document, Manifest
 from retrieval.settings import RetrievalSettings
 
-T = TypeVar("T")
 TEXTS = [
     "Nvidia shares plunged 17% on Monday. The sell-off erased $600 billion. Analysts called it a correction.\n"
     "Meta plans to invest $65 billion in AI CapEx (capital expenditure) this year. Microsoft plans $80 billion.",
@@ -83,26 +79,8 @@ def test_index_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    workers = _wait_for(lambda: _children(parent.pid), seconds=60)
+    workers = wait_for(lambda: children_of(parent.pid), seconds=60)
     assert workers, "the index build never started its workers"
     parent.kill()
     parent.wait(timeout=30)
-    assert _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), seconds=20)
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for status in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            if int(status.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(status.parent.name))
-    return found
-
-
-def _wait_for(check: Callable[[], T], *, seconds: float) -> T:
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.05)
+    assert wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), seconds=20)

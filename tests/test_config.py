@@ -50,6 +50,8 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
         ("[slack]\nvisibility = 'loud'\n", "slack.visibility:"),
         ("[retrieval\n", "not valid TOML"),
         ("token = 'xoxb-1'\n", "token: unknown key"),
+        ("[bot]\nanswer_workers = 0\n", "bot.answer_workers: Input should be greater than or equal to 1"),
+        ("[bot]\nmax_answer_seconds = inf\n", "bot.max_answer_seconds: Input should be a finite number"),
     ],
 )
 def test_bad_config_is_one_error_naming_file_and_key(tmp_path: Path, text: str, message: str) -> None:

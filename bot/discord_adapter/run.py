@@ -10,7 +10,7 @@ import threading
 import aiohttp
 import discord
 
-from bot.answering import AnswerService, open_service
+from bot.answering import AnswerService, bot_service
 from bot.config import Config, ConfigError, DiscordSettings, require_secret
 from bot.discord_adapter.client import CitebotClient
 from bot.store import QuestionLog, open_question_log
@@ -24,11 +24,16 @@ REJECTED_TOKEN = (
 def run_discord(config: Config) -> int:
     """Serve Discord until SIGINT/SIGTERM, then return 0; operator errors raise `ConfigError` (one line)."""
     token = require_secret("DISCORD_TOKEN")
-    service = open_service(config, config.discord.top_k)  # the index is loaded or built before we log in
     question_log = open_question_log(config.storage.url, config.log)
+
+    async def main() -> None:
+        # The index is loaded or built, and the answer workers started, before we log in; they stop after the drain.
+        async with bot_service(config, config.discord.top_k) as service:
+            await serve_discord(service, config.discord, token, question_log)
+
     try:
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C before the signal handlers are in place
-            asyncio.run(serve_discord(service, config.discord, token, question_log))
+            asyncio.run(main())
     finally:
         if question_log is not None:
             question_log.close()

@@ -24,17 +24,17 @@ def run_slack(config: Config, *, http: bool, port: int) -> int:
         app_token = require_secret("SLACK_APP_TOKEN", "xapp-")
         signing_secret = None
 
-    from bot.answering import open_service
+    from bot.answering import bot_service
     from bot.slack_adapter.app import build_app
     from bot.slack_adapter.run import serve
     from bot.store import open_question_log
 
-    service = open_service(config, config.slack.top_k)
     question_log = open_question_log(config.storage.url, config.log)
 
     async def main() -> None:
-        app = build_app(service, config.slack, bot_token, signing_secret, question_log)
-        await serve(app, app_token=app_token, http=http, port=port, service=service)
+        async with bot_service(config, config.slack.top_k) as service:  # the workers stop after serve's drain
+            app = build_app(service, config.slack, bot_token, signing_secret, question_log)
+            await serve(app, app_token=app_token, http=http, port=port, service=service)
 
     try:
         with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while shutting down

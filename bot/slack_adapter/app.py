@@ -1,8 +1,8 @@
 """The slack-bolt app: `/ask`, @-mentions and DMs turned into questions, answers posted where they were asked.
 
 Every listener acknowledges first (Bolt acks events before the listener runs; the slash command calls
-`ack()` before retrieving), so Slack's 3-second deadline never waits on retrieval, which runs in a worker
-thread inside `AnswerService`.
+`ack()` before retrieving), so Slack's 3-second deadline never waits on retrieval, which `AnswerService` runs
+in worker processes.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.answer_workers import AnswerFailed
 from bot.answering import AnswerService
 from bot.config import ConfigError, LogSettings
 from bot.store.records import (
@@ -220,6 +221,8 @@ async def answer_and_record(
     answer: Answer | None = None
     try:
         answer = await service.answer(asked.question)
+    except AnswerFailed:
+        pass  # its worker died or overran: the service has logged why, in one line
     except Exception:
         logger.exception("answering a question failed")
     if question_log is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import socket
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from fake_slack import APP_TOKEN, BOT_TOKEN, CHANNEL_ID, DM_CHANNEL_ID, SIGNING_SECRET, FakeSlack
+from support import children_of, is_running, wait_for
 
 from bot.answering import AnswerService
 from bot.config import Config, ConfigError, SlackSettings
@@ -118,6 +120,42 @@ async def test_citebot_slack_http_serves_signed_requests(fake_slack: FakeSlack, 
         assert await asyncio.wait_for(process.wait(), START_SECONDS) == 0
 
 
+async def test_ctrl_c_stops_citebot_slack_cleanly_with_its_answer_workers(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """Ctrl-C signals the whole process group: the workers leave stopping to the bot, so the question taken on
+    is still answered, then the bot ends them and exits 0, with no traceback from anyone."""
+    port = free_port()
+    async with citebot(tmp_path, fake_slack, "slack", "--http", "--port", str(port)) as process:
+        started = await wait_for_log(process, b"serving Slack on")
+        workers = logged_worker_pids(started)
+        status, _, _ = await fake_slack.post_to_bot(
+            f"http://127.0.0.1:{port}/slack/events", fake_slack.slash_command("Nadella?"), form=True
+        )
+        os.killpg(process.pid, signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), START_SECONDS) == 0
+        assert process.stderr is not None
+        rest = (await process.stderr.read()).decode()
+
+    assert status == 200
+    [response] = fake_slack.delivered("response_url")
+    assert JEVONS_QUOTE in response.text
+    assert "Traceback" not in rest and "citebot stopped" in rest
+    assert len(workers) == 2 and not any(is_running(pid) for pid in workers)
+
+
+async def test_killing_citebot_slack_leaves_no_worker_process_running(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    """SIGKILL (the OOM killer, kill -9) gives the bot no chance to stop anything: its children die with it."""
+    async with citebot(tmp_path, fake_slack, "slack", "--http", "--port", str(free_port())) as process:
+        workers = logged_worker_pids(await wait_for_log(process, b"serving Slack on"))
+        children = children_of(process.pid)
+        process.kill()
+        await process.wait()
+
+    assert len(workers) == 2 and set(workers) <= set(children)
+    assert await asyncio.to_thread(wait_for, lambda: not any(is_running(pid) for pid in children), seconds=20)
+
+
 async def test_citebot_slack_with_a_refused_token_exits_2_with_one_line(fake_slack: FakeSlack, tmp_path: Path) -> None:
     async with citebot(tmp_path, fake_slack, "slack", bot_token="xoxb-revoked") as process:
         assert await asyncio.wait_for(process.wait(), START_SECONDS) == 2
@@ -156,6 +194,7 @@ async def _citebot(
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", *args, "--config", str(config),
         cwd=REPO, env=environment, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,  # its own process group, as at a terminal: Ctrl-C reaches it and its workers alone
     )  # fmt: skip
     try:
         yield process
@@ -165,7 +204,15 @@ async def _citebot(
             await process.wait()
 
 
-async def wait_for_log(process: asyncio.subprocess.Process, text: bytes) -> None:
+def logged_worker_pids(log: str) -> list[int]:
+    """The answer workers' pids, from the line the bot logs when they have started."""
+    found = re.search(r"answering in \d+ worker processes \(pids ([\d, ]+)\)", log)
+    assert found, log
+    return [int(pid) for pid in found.group(1).split(", ")]
+
+
+async def wait_for_log(process: asyncio.subprocess.Process, text: bytes) -> str:
+    """Everything the process has logged up to the first line holding `text`."""
     assert process.stderr is not None
     seen = b""
     try:
@@ -178,6 +225,7 @@ async def wait_for_log(process: asyncio.subprocess.Process, text: bytes) -> None
     except TimeoutError:
         pass
     assert text in seen, seen.decode(errors="replace")
+    return seen.decode(errors="replace")
 
 
 async def test_port_in_use_is_a_config_error(service: AnswerService) -> None:
