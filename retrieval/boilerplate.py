@@ -127,7 +127,8 @@ def _continues(text: str, block_start: int, previous_end: int, start: int, end: 
     """The sentence splitter's rule for wrapped lines (see sentences.continues_line), within a paragraph."""
     if "\n\n" in text[previous_end:start].replace("\r", "").replace(" ", "").replace("\t", ""):
         return False  # a blank line between them: a new paragraph
-    previous_line = text[text.rfind("\n", block_start, previous_end) + 1 : previous_end].strip()
+    line_start = max(block_start, text.rfind("\n", block_start, previous_end) + 1)  # the block may be one line
+    previous_line = text[line_start:previous_end].strip()
     current = text[start:end].strip()
     return bool(previous_line) and current[:1].islower() and continues_line(previous_line, current)
 
