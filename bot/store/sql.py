@@ -45,6 +45,8 @@ class Store(Protocol):
     def questions_since(self, since: datetime) -> list[QuestionRecord]: ...
     def forget(self, person: str) -> int: ...
     def delete_older_than(self, cutoff: datetime) -> int: ...
+    def claim(self, keys: list[str], at: datetime) -> bool: ...
+    def delete_claims_older_than(self, cutoff: datetime) -> int: ...
     def close(self) -> None: ...
 
 
@@ -253,6 +255,33 @@ class SqlStore:
             ).rowcount
             deleted += connection.execute(delete(q).where(q.c.asked_at < cutoff)).rowcount
         return int(deleted)
+
+    # -- claims: which replica takes on a platform event ----------------------------------------------------
+
+    def claim(self, keys: list[str], at: datetime) -> bool:
+        """True for exactly one caller across every process sharing this store: the one whose transaction
+        inserts all of `keys` first. Anyone finding one of them taken gets False and inserts none (their
+        transaction rolls back). Keys are inserted in sorted order, so two claims that share keys cannot
+        deadlock."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return True
+        insert = type(self).dialect_insert(schema.claims)
+        with self._begin() as connection:
+            inserted = 0
+            for key in wanted:
+                inserted += connection.execute(
+                    insert.values(key=key, claimed_at=at).on_conflict_do_nothing(index_elements=["key"])
+                ).rowcount
+            if inserted == len(wanted):
+                return True
+            connection.rollback()
+        return False
+
+    def delete_claims_older_than(self, cutoff: datetime) -> int:
+        """Platforms stop re-sending within minutes: claims older than that only take up room."""
+        with self._begin() as connection:
+            return int(connection.execute(delete(schema.claims).where(schema.claims.c.claimed_at < cutoff)).rowcount)
 
     def close(self) -> None:
         self.engine.dispose()
