@@ -270,9 +270,8 @@ class SqlStore:
         with self._begin() as connection:
             inserted = 0
             for key in wanted:
-                inserted += connection.execute(
-                    insert.values(key=key, claimed_at=at).on_conflict_do_nothing(index_elements=["key"])
-                ).rowcount
+                statement = insert.values(key=key, claimed_at=at).on_conflict_do_nothing(index_elements=["key"])
+                inserted += len(connection.execute(statement.returning(schema.claims.c.key)).all())
             if inserted == len(wanted):
                 return True
             connection.rollback()
