@@ -117,3 +117,22 @@ def test_a_version_1_store_is_upgraded_to_version_2_keeping_its_rows(store_url: 
         version = connection.execute(text("SELECT value FROM citebot_meta WHERE key = 'schema_version'")).scalar()
     engine.dispose()
     assert version == "2" == str(schema.SCHEMA_VERSION)
+
+
+def test_a_fresh_store_used_by_many_threads_at_once_is_prepared_once(store_url: str) -> None:
+    """Claims run in threads: the first ones on a new store all find its schema made, none trips over another."""
+    store = open_store(store_url)
+    start = threading.Barrier(8)
+    results: list[bool] = []
+
+    def claim(number: int) -> None:
+        start.wait()
+        results.append(store.claim([f"event:{number}"], utc_now()))
+
+    threads = [threading.Thread(target=claim, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    store.close()
+    assert results == [True] * 8

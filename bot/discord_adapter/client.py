@@ -172,7 +172,10 @@ class CitebotClient(discord.Client):
 
     async def _first_time(self, key: str) -> bool:
         """Whether no replica has taken this on yet (always, without shared claims)."""
-        return self.claims is None or await self.claims.first_time([key])
+        if self.claims is None or await self.claims.first_time([key]):
+            return True
+        log.info("already taken on, not answering again: %s", key)
+        return False
 
     def _mentions_me(self, message: discord.Message) -> bool:
         """A user mention of the bot, or of its managed role (what clients insert for bots in some guilds).

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -86,6 +87,7 @@ class SqlStore:
         self.engine = engine
         self.url = engine.url.render_as_string(hide_password=True)
         self._salt: str | None = None
+        self._preparing = threading.Lock()  # threads of one process (claims run in several) prepare it once
 
     # -- setup -----------------------------------------------------------------------------------------
 
@@ -94,10 +96,12 @@ class SqlStore:
         """A transaction on a store whose schema is current; database errors become `StoreError`."""
         try:
             if self._salt is None:
-                with self.engine.begin() as connection:
-                    self._prepare(connection)
-                    schema.upgrade(connection)
-                    self._salt = self._read_or_make_salt(connection)
+                with self._preparing:
+                    if self._salt is None:
+                        with self.engine.begin() as connection:
+                            self._prepare(connection)
+                            schema.upgrade(connection)
+                            self._salt = self._read_or_make_salt(connection)
             with self.engine.begin() as connection:
                 yield connection
         except SQLAlchemyError as error:
