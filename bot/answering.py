@@ -101,7 +101,7 @@ async def bot_service(config: Config, top_k: int | None = None) -> AsyncIterator
     `[bot] answer_workers` processes that load it, quick questions first when all are busy. The workers stop
     when the block ends, so drain before."""
     spec = retriever_spec(config)
-    retriever = spec.open()
+    retriever = await asyncio.to_thread(spec.open)  # the loop keeps serving meanwhile (citebot serve's /healthz)
     count, seconds = config.bot.answer_workers, config.bot.max_answer_seconds
     if not retriever.report.saved:
         log.warning(

@@ -1,4 +1,4 @@
-"""`citebot`: ask, console, index, eval, slack, discord. Errors a user can cause are one line and exit 2."""
+"""`citebot`: ask, console, index, eval, slack, discord, serve. Errors a user can cause are one line and exit 2."""
 
 from __future__ import annotations
 
@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     slack.add_argument("--port", type=_port, default=3000, metavar="P", help="HTTP port (default 3000)")
 
     commands.add_parser("discord", parents=[common], help="run the Discord bot")
+    commands.add_parser(
+        "serve", parents=[common], help="run every front end with secrets set, with health and metrics ([serve])"
+    )
 
     show = commands.add_parser(
         "show", parents=[common], help="print a document's text as indexed (what quotes are cut from), or a slice"
@@ -122,8 +125,8 @@ def _run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         raise UsageError("no command given: try 'citebot console' or 'citebot ask \"your question\"'")
-    _setup_cli_logging(server=args.command in ("slack", "discord"))
     config = _config(args)
+    _setup_cli_logging(server=args.command in ("slack", "discord", "serve"), json_lines=config.log.format == "json")
     handlers: dict[str, Callable[[argparse.Namespace, Config], int]] = {
         "ask": _ask,
         "console": _console,
@@ -131,6 +134,7 @@ def _run(argv: list[str]) -> int:
         "eval": _eval,
         "slack": _slack,
         "discord": _discord,
+        "serve": _serve,
         "show": _show,
         "report": _report,
         "forget": _forget,
@@ -146,11 +150,11 @@ def _config(args: argparse.Namespace) -> Config:
     return config
 
 
-def _setup_cli_logging(*, server: bool) -> None:
+def _setup_cli_logging(*, server: bool, json_lines: bool = False) -> None:
     from bot.logs import setup_logging
 
     if server:
-        setup_logging(logging.INFO)
+        setup_logging(logging.INFO, json_lines=json_lines)
     else:
         setup_logging(logging.WARNING, fmt="citebot: %(levelname)s: %(message)s")
 
@@ -318,6 +322,12 @@ def _discord(args: argparse.Namespace, config: Config) -> int:
     from bot.discord_adapter import run_discord
 
     return run_discord(config)
+
+
+def _serve(args: argparse.Namespace, config: Config) -> int:
+    from bot.serving import run_serve
+
+    return run_serve(config)
 
 
 def _report(args: argparse.Namespace, config: Config) -> int:

@@ -77,6 +77,7 @@ class LogSettings(BaseModel):
         "full", description="full: the text; hashed: a salted digest of its words; off: neither."
     )
     retention_days: int = Field(90, ge=1, le=36_500, description="Records older than this are deleted.")
+    format: Literal["text", "json"] = Field("text", description="How the bots write their log lines on stderr.")
 
 
 class BotSettings(BaseModel):
@@ -90,6 +91,16 @@ class BotSettings(BaseModel):
     )
 
 
+class ServeSettings(BaseModel):
+    """`citebot serve`: where health and metrics are served, and how long a stop waits for answers."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    host: str = Field("127.0.0.1", description="Address of /healthz, /readyz and /metrics; 0.0.0.0 for all.")
+    port: int = Field(8080, ge=0, le=65535, description="Port of /healthz, /readyz and /metrics.")
+    drain_seconds: float = Field(20.0, ge=0, le=3600, description="On stop, answers in flight get this long.")
+
+
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -100,6 +111,7 @@ class Config(BaseModel):
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
 
     @property
     def corpus_dir(self) -> Path:

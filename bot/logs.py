@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+from datetime import UTC, datetime
 
 from bot.config import SECRET_VARIABLES
 
@@ -32,10 +34,31 @@ class SecretRedactingFilter(logging.Filter):
         return True
 
 
-def setup_logging(level: int = logging.INFO, fmt: str = "%(asctime)s %(levelname)s %(name)s: %(message)s") -> None:
-    """One handler on the root logger, with the redacting filter on the handler so every logger passes it."""
+class JsonLinesFormatter(logging.Formatter):
+    """One JSON object a line, with the text format's fields (time, level, logger, message) and the traceback,
+    if any, under "exception": for log collectors that parse lines. The redacting filter has run before."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, str] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        return json.dumps(line, ensure_ascii=False)
+
+
+def setup_logging(
+    level: int = logging.INFO, fmt: str = "%(asctime)s %(levelname)s %(name)s: %(message)s", *, json_lines: bool = False
+) -> None:
+    """One handler on the root logger, with the redacting filter on the handler so every logger passes it;
+    `json_lines` writes each record as a JSON object instead of `fmt`."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(fmt))
+    handler.setFormatter(JsonLinesFormatter() if json_lines else logging.Formatter(fmt))
     handler.addFilter(SecretRedactingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -111,7 +111,10 @@ def test_a_rate_limited_warning_repeats_after_its_interval_with_a_count(caplog: 
 
 def test_a_store_that_cannot_grow_does_not_stop_the_console_answering(tmp_path: Path) -> None:
     """The database may not grow by a byte (the process's file-size limit, as a full disk or quota would
-    have it): both questions are answered, and one warning says the log is not being written."""
+    have it): both questions are answered, and one warning says the log is not being written.
+
+    The limit is one database page, not the file's size: the first write goes to the write-ahead log, a file of
+    its own that starts empty, and a page's frame there (page plus headers) is larger than one page."""
     path = tmp_path / "q.sqlite3"
     config = tmp_path / "citebot.toml"
     config.write_text(f'[storage]\nurl = "sqlite:///{path}"\n', encoding="utf-8")
@@ -121,10 +124,11 @@ def test_a_store_that_cannot_grow_does_not_stop_the_console_answering(tmp_path: 
     run = functools.partial(subprocess.run, capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
     assert run([sys.executable, "-m", "bot", "index", "--config", str(config)]).returncode == 0  # index cached
     size = path.stat().st_size
+    page = 4096  # SQLite's default page size
 
     # the limit is set inside the child, before citebot starts (no preexec_fn: this process has threads)
     limited = (
-        f"import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_FSIZE, ({size}, {size})); "
+        f"import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_FSIZE, ({page}, {page})); "
         f"sys.argv = ['citebot', 'console', '--log', '--config', {str(config)!r}]; "
         "runpy.run_module('bot', run_name='__main__')"
     )

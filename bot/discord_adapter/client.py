@@ -16,10 +16,12 @@ from discord import app_commands
 
 from bot.answering import AnswerService, Incoming
 from bot.config import DiscordSettings
+from bot.discord_adapter.api_metrics import api_trace
 from bot.discord_adapter.feedback import VoteButton, vote_view
 from bot.discord_adapter.render import DiscordReply, render_answer, render_note
 from bot.rendering import SEARCH_FAILED_NOTE
 from bot.store import Asked, QuestionLog, answer_and_record
+from bot.store.claims import Claims
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +53,16 @@ class CitebotClient(discord.Client):
         *,
         defer_after: float = DEFER_AFTER_SECONDS,
         question_log: QuestionLog | None = None,
+        claims: Claims | None = None,
     ) -> None:
         # citebot never joins voice: spare the operator discord.py's warnings about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
-        super().__init__(intents=citebot_intents(), allowed_mentions=NO_MENTIONS)
+        super().__init__(intents=citebot_intents(), allowed_mentions=NO_MENTIONS, http_trace=api_trace())
         self.service = service
         self.settings = settings
         self.defer_after = defer_after
         self.question_log = question_log  # records every question; its answers then carry 👍/👎
+        self.claims = claims  # with replicas sharing a store: each message and /ask is answered by one of them
         self.tree = app_commands.CommandTree(self)
         # Registered globally in the local tree too, so an interaction finds /ask however it is scoped;
         # what Discord shows is decided by what setup_hook syncs.
@@ -93,6 +97,8 @@ class CitebotClient(discord.Client):
 
     async def answer_interaction(self, interaction: discord.Interaction, question: str, private: bool | None) -> None:
         """Answer /ask within the interaction window: directly when quick, otherwise defer then follow up."""
+        if not await self._first_time(f"interaction:{interaction.id}"):
+            return
         async with self.service.in_flight():
             await self._answer_interaction(interaction, question, private)
 
@@ -135,6 +141,8 @@ class CitebotClient(discord.Client):
         in_dm = message.guild is None
         if not in_dm and not self._mentions_me(message):
             return
+        if not await self._first_time(f"message:{message.id}"):
+            return
         async with self.service.in_flight():
             await self._reply(message, me, in_dm)
 
@@ -161,6 +169,13 @@ class CitebotClient(discord.Client):
         if answer is None:
             return render_note(SEARCH_FAILED_NOTE), {}
         return render_answer(answer), ({"view": vote_view(answer_id)} if answer_id else {})
+
+    async def _first_time(self, key: str) -> bool:
+        """Whether no replica has taken this on yet (always, without shared claims)."""
+        if self.claims is None or await self.claims.first_time([key]):
+            return True
+        log.info("already taken on, not answering again: %s", key)
+        return False
 
     def _mentions_me(self, message: discord.Message) -> bool:
         """A user mention of the bot, or of its managed role (what clients insert for bots in some guilds).

@@ -47,14 +47,20 @@ async def serve_discord(
     client = CitebotClient(service, settings, question_log=question_log)
     _close_on_signals(client, service)
     async with client:
-        try:
-            await client.start(token)
-        except discord.LoginFailure:
-            raise ConfigError(REJECTED_TOKEN) from None
-        except discord.HTTPException as error:
-            raise ConfigError(f"Discord answered HTTP {error.status} while logging in; try again later") from None
-        except (aiohttp.ClientError, OSError) as error:
-            raise ConfigError(f"cannot reach Discord ({type(error).__name__}); check the network") from None
+        await start_client(client, token)
+
+
+async def start_client(client: discord.Client, token: str) -> None:
+    """Log in and serve until the client is closed (discord.py reconnects a dropped gateway on its own, with
+    backoff); a rejected token or an unreachable Discord at login becomes a `ConfigError`."""
+    try:
+        await client.start(token)
+    except discord.LoginFailure:
+        raise ConfigError(REJECTED_TOKEN) from None
+    except discord.HTTPException as error:
+        raise ConfigError(f"Discord answered HTTP {error.status} while logging in; try again later") from None
+    except (aiohttp.ClientError, OSError) as error:
+        raise ConfigError(f"cannot reach Discord ({type(error).__name__}); check the network") from None
 
 
 def _close_on_signals(client: CitebotClient, service: AnswerService) -> None:

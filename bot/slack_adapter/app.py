@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -31,6 +32,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.answering import AnswerService, Incoming
 from bot.config import SlackSettings
 from bot.rendering import SEARCH_FAILED_NOTE, VOTE_RECORDED
@@ -49,6 +51,7 @@ from bot.slack_adapter.render import (
     with_vote_buttons,
 )
 from bot.store import Asked, QuestionLog, answer_and_record
+from bot.store.claims import Claims
 
 log = logging.getLogger("citebot.slack")
 
@@ -61,9 +64,30 @@ def retry_handlers() -> list[AsyncRetryHandler]:
     """Connection resets retried once (slack_sdk's default); `ratelimited` (HTTP 429) retried after the
     `Retry-After` Slack sends, a bounded number of times."""
     return [
+        CountApiErrors(),
         AsyncConnectionErrorRetryHandler(),
         RetryAfterHandler(max_retry_count=RATE_LIMIT_RETRIES),
     ]
+
+
+class CountApiErrors(AsyncRetryHandler):
+    """Retries nothing: slack_sdk shows every response to its retry handlers in turn, and this first one counts
+    each failed Web API call by Slack's error code (`citebot_platform_api_errors`)."""
+
+    def __init__(self) -> None:
+        super().__init__(max_retry_count=sys.maxsize)
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is not None and (response.status_code != 200 or not (response.body or {}).get("ok", True)):
+            metrics.platform_error("slack", (response.body or {}).get("error") or f"http_{response.status_code}")
+        return False
 
 
 class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
@@ -81,7 +105,9 @@ class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
         if response is None:
             raise error or RuntimeError("rate-limit retry without a response")
         state.next_attempt_requested = True
-        await asyncio.sleep(_retry_after(response.headers))
+        seconds = _retry_after(response.headers)
+        metrics.rate_limit_wait("slack", seconds)
+        await asyncio.sleep(seconds)
         state.increment_current_attempt()
 
 
@@ -91,10 +117,12 @@ def build_app(
     bot_token: str,
     signing_secret: str | None = None,
     question_log: QuestionLog | None = None,
+    claims: Claims | None = None,
 ) -> AsyncApp:
     """The Slack app for one workspace. `signing_secret` is required to serve HTTP mode (Bolt then rejects
     unsigned, forged and stale requests with 401); Socket Mode needs none. With a `question_log`, every
-    question is recorded and every answer carries 👍/👎 buttons."""
+    question is recorded and every answer carries 👍/👎 buttons. With `claims` (replicas sharing a store), each
+    request is taken on by one replica only."""
     client = AsyncWebClient(
         token=bot_token,
         base_url=settings.api_base_url,
@@ -110,7 +138,7 @@ def build_app(
         signing_secret=signing_secret or "",
         logger=bolt_logger,
     )
-    listeners = SlackListeners(service, settings, question_log)
+    listeners = SlackListeners(service, settings, question_log, claims)
     app.use(listeners.answer_each_request_once)
     app.command(settings.command)(listeners.on_slash_command)
     app.event("app_mention")(listeners.on_app_mention)
@@ -132,20 +160,26 @@ class SlackListeners:
     """What citebot does with each kind of Slack request."""
 
     def __init__(
-        self, service: AnswerService, settings: SlackSettings, question_log: QuestionLog | None = None
+        self,
+        service: AnswerService,
+        settings: SlackSettings,
+        question_log: QuestionLog | None = None,
+        claims: Claims | None = None,
     ) -> None:
         self.service = service
         self.settings = settings
         self.question_log = question_log
         self.recent = RecentRequests()
+        self.claims = claims
 
     async def answer_each_request_once(
         self, request: AsyncBoltRequest, response: BoltResponse, next_: Callable[[], Awaitable[None]]
     ) -> BoltResponse:
         """Global middleware, after Bolt's signature check: a request taken on before (Slack's retry, with
         `retry_attempt` / `X-Slack-Retry-Num`, or a second delivery of the same message) is acknowledged,
-        so Slack stops re-sending it, and goes no further."""
-        if self.recent.first_time(request_keys(request.body)):
+        so Slack stops re-sending it, and goes no further. With replicas, "before" includes every replica."""
+        keys = request_keys(request.body)
+        if self.recent.first_time(keys) and (self.claims is None or await self.claims.first_time(keys)):
             await next_()
             return response
         log.info(
@@ -308,7 +342,9 @@ class SlackListeners:
                 return
             if response.status_code != 429 or attempt == RATE_LIMIT_RETRIES:
                 break
-            await asyncio.sleep(_retry_after(response.headers))
+            seconds = _retry_after(response.headers)
+            metrics.rate_limit_wait("slack", seconds)
+            await asyncio.sleep(seconds)
         if response.status_code != 200:
             log.warning("posting to the response_url failed: HTTP %s %s", response.status_code, response.body)
 

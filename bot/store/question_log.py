@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot import metrics
 from bot.answer_workers import AnswerFailed
 from bot.answering import AnswerService
 from bot.config import ConfigError, LogSettings
@@ -44,8 +45,14 @@ QUESTION_CHARS = 4000
 class RateLimitedWarning:
     """One warning now, then at most one per `every` seconds saying how many were held back."""
 
-    def __init__(self, every: float = WARN_EVERY_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        every: float = WARN_EVERY_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        template: str = "question log: %s; answers go on without it",
+    ) -> None:
         self._every = every
+        self._template = template
         self._clock = clock
         self._last: float | None = None
         self._held_back = 0
@@ -59,7 +66,7 @@ class RateLimitedWarning:
                 return
             more = f" ({self._held_back} more since the last warning)" if self._held_back else ""
             self._last, self._held_back = now, 0
-        log.warning("question log: %s; answers go on without it%s", message, more)
+        log.warning(self._template + "%s", message, more)
 
 
 @dataclass(frozen=True)
@@ -225,9 +232,11 @@ async def answer_and_record(
         pass  # its worker died or overran: the service has logged why, in one line
     except Exception:
         logger.exception("answering a question failed")
+    seconds = time.monotonic() - started
+    metrics.question_handled(asked.front_end, answer, seconds)
     if question_log is None:
         return answer, None
-    return answer, question_log.record(asked, answer, time.monotonic() - started)
+    return answer, question_log.record(asked, answer, seconds)
 
 
 def open_question_log(storage_url: str | None, settings: LogSettings) -> QuestionLog | None:

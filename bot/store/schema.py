@@ -77,12 +77,27 @@ votes = Table(
 )
 
 
+# Version 2: one row per platform event, command or click that some replica has taken on, so that replicas
+# sharing the store answer each exactly once (the primary key makes the insert the claim).
+claims = Table(
+    "citebot_claims",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("claimed_at", DateTime, nullable=False),
+    Index("citebot_claims_claimed_at", "claimed_at"),
+)
+
+
 def _create_version_1(connection: Connection) -> None:
     metadata.create_all(connection, tables=[questions, quotes, votes])
 
 
+def _add_claims(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[claims])
+
+
 # UPGRADES[n] takes a store from version n to n + 1; a new schema appends a step and never edits an old one.
-UPGRADES: list[Callable[[Connection], None]] = [_create_version_1]
+UPGRADES: list[Callable[[Connection], None]] = [_create_version_1, _add_claims]
 SCHEMA_VERSION = len(UPGRADES)
 
 

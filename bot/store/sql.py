@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -45,6 +46,8 @@ class Store(Protocol):
     def questions_since(self, since: datetime) -> list[QuestionRecord]: ...
     def forget(self, person: str) -> int: ...
     def delete_older_than(self, cutoff: datetime) -> int: ...
+    def claim(self, keys: list[str], at: datetime) -> bool: ...
+    def delete_claims_older_than(self, cutoff: datetime) -> int: ...
     def close(self) -> None: ...
 
 
@@ -84,6 +87,7 @@ class SqlStore:
         self.engine = engine
         self.url = engine.url.render_as_string(hide_password=True)
         self._salt: str | None = None
+        self._preparing = threading.Lock()  # threads of one process (claims run in several) prepare it once
 
     # -- setup -----------------------------------------------------------------------------------------
 
@@ -92,10 +96,12 @@ class SqlStore:
         """A transaction on a store whose schema is current; database errors become `StoreError`."""
         try:
             if self._salt is None:
-                with self.engine.begin() as connection:
-                    self._prepare(connection)
-                    schema.upgrade(connection)
-                    self._salt = self._read_or_make_salt(connection)
+                with self._preparing:
+                    if self._salt is None:
+                        with self.engine.begin() as connection:
+                            self._prepare(connection)
+                            schema.upgrade(connection)
+                            self._salt = self._read_or_make_salt(connection)
             with self.engine.begin() as connection:
                 yield connection
         except SQLAlchemyError as error:
@@ -253,6 +259,32 @@ class SqlStore:
             ).rowcount
             deleted += connection.execute(delete(q).where(q.c.asked_at < cutoff)).rowcount
         return int(deleted)
+
+    # -- claims: which replica takes on a platform event ----------------------------------------------------
+
+    def claim(self, keys: list[str], at: datetime) -> bool:
+        """True for exactly one caller across every process sharing this store: the one whose transaction
+        inserts all of `keys` first. Anyone finding one of them taken gets False and inserts none (their
+        transaction rolls back). Keys are inserted in sorted order, so two claims that share keys cannot
+        deadlock."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return True
+        insert = type(self).dialect_insert(schema.claims)
+        with self._begin() as connection:
+            inserted = 0
+            for key in wanted:
+                statement = insert.values(key=key, claimed_at=at).on_conflict_do_nothing(index_elements=["key"])
+                inserted += len(connection.execute(statement.returning(schema.claims.c.key)).all())
+            if inserted == len(wanted):
+                return True
+            connection.rollback()
+        return False
+
+    def delete_claims_older_than(self, cutoff: datetime) -> int:
+        """Platforms stop re-sending within minutes: claims older than that only take up room."""
+        with self._begin() as connection:
+            return int(connection.execute(delete(schema.claims).where(schema.claims.c.claimed_at < cutoff)).rowcount)
 
     def close(self) -> None:
         self.engine.dispose()

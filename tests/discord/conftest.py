@@ -14,6 +14,7 @@ from bot.answering import AnswerService
 from bot.config import DiscordSettings
 from bot.discord_adapter.client import DEFER_AFTER_SECONDS, CitebotClient
 from bot.store import QuestionLog
+from bot.store.claims import Claims
 from retrieval.retriever import Retriever
 
 
@@ -45,9 +46,14 @@ async def start_bot(fake_discord: FakeDiscord, service: AnswerService) -> AsyncI
         defer_after: float = DEFER_AFTER_SECONDS,
         answer_service: AnswerService | None = None,
         question_log: QuestionLog | None = None,
+        claims: Claims | None = None,
     ) -> CitebotClient:
         client = CitebotClient(
-            answer_service or service, settings or DiscordSettings(), defer_after=defer_after, question_log=question_log
+            answer_service or service,
+            settings or DiscordSettings(),
+            defer_after=defer_after,
+            question_log=question_log,
+            claims=claims,
         )
         task = asyncio.create_task(client.start(TOKEN))
         running.append((client, task))

@@ -104,6 +104,8 @@ class FakeDiscord:
         self._ids = itertools.count(910_000_000_000_000_000)
         self._sequence = 0
         self._socket: web.WebSocketResponse | None = None
+        self.refusing_gateway = False  # an outage: new gateway connections are refused (HTTP 503)
+        self._holds: dict[tuple[str, str], asyncio.Event] = {}  # (method, path suffix) -> gate
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -120,6 +122,8 @@ class FakeDiscord:
         self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
+        for gate in self._holds.values():
+            gate.set()
         if self._socket is not None and not self._socket.closed:
             await self._socket.close()
         if self._runner is not None:
@@ -291,6 +295,25 @@ class FakeDiscord:
         assert self._socket is not None
         await self._socket.send_str(json.dumps({"op": 7, "d": None}))
 
+    async def drop_gateway(self, *, refuse_reconnects: bool) -> None:
+        """Closes the gateway connection as an outage would (close code 4000: the client may reconnect and
+        RESUME); with `refuse_reconnects`, every new connection is refused until `accept_gateway`."""
+        await self.wait_until(lambda: self._socket is not None and not self._socket.closed)
+        assert self._socket is not None
+        self.refusing_gateway = refuse_reconnects
+        await self._socket.close(code=4000, message=b"fake outage")
+
+    def accept_gateway(self) -> None:
+        self.refusing_gateway = False
+
+    def hold(self, method: str, path_suffix: str) -> None:
+        """REST calls of `method` on a path ending in `path_suffix` wait, recorded but unanswered, until
+        `release` with the same arguments."""
+        self._holds[(method, path_suffix)] = asyncio.Event()
+
+    def release(self, method: str, path_suffix: str) -> None:
+        self._holds.pop((method, path_suffix)).set()
+
     # ---- REST ------------------------------------------------------------------------------------------
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
@@ -299,6 +322,9 @@ class FakeDiscord:
         body = json.loads(raw) if raw and request.content_type == "application/json" else None
         self.requests.append(RecordedRequest(request.method, path, dict(request.query), body, dict(request.headers)))
         await self._notify()
+        gate = next((g for (m, end), g in self._holds.items() if m == request.method and path.endswith(end)), None)
+        if gate is not None:
+            await gate.wait()
         try:
             return await self._route(request, path, body)
         finally:
@@ -381,7 +407,9 @@ class FakeDiscord:
 
     # ---- gateway ---------------------------------------------------------------------------------------
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.refusing_gateway:
+            return web.Response(status=503, text="fake outage")
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self._socket = socket

@@ -67,7 +67,10 @@ class FakeSlack:
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     connections: int = 0
     _scripts: dict[str, deque[ScriptedReply]] = field(default_factory=dict)
-    _socket: web.WebSocketResponse | None = None
+    _socket: web.WebSocketResponse | None = None  # the newest connection
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)  # every open one, oldest first
+    _holds: dict[str, asyncio.Event] = field(default_factory=dict)
+    held: list[str] = field(default_factory=list)  # calls waiting at a hold, by method
     _runner: web.AppRunner | None = None
     _port: int = 0
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -87,8 +90,10 @@ class FakeSlack:
         self._port = int(self._runner.addresses[0][1])
 
     async def close(self) -> None:
-        if self._socket is not None:
-            await self._socket.close()
+        for gate in self._holds.values():
+            gate.set()
+        for socket in [*self._sockets]:
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -112,6 +117,13 @@ class FakeSlack:
         """What the bot sent that this fake accepted, optionally of one method."""
         return [s for s in self.sent if s.answered and (method is None or s.method == method)]
 
+    def hold(self, method: str) -> None:
+        """Calls of `method` wait, unanswered, until `release(method)` (each is listed in `held` meanwhile)."""
+        self._holds[method] = asyncio.Event()
+
+    def release(self, method: str) -> None:
+        self._holds.pop(method).set()
+
     def attempts(self, method: str) -> list[Sent]:
         return [s for s in self.sent if s.method == method]
 
@@ -131,8 +143,8 @@ class FakeSlack:
 
     # -- Socket Mode ---------------------------------------------------------------------------------
 
-    async def wait_until_connected(self) -> None:
-        await self.wait_for("a Socket Mode connection", lambda: self._socket is not None)
+    async def wait_until_connected(self, connections: int = 1) -> None:
+        await self.wait_for(f"{connections} Socket Mode connection(s)", lambda: len(self._sockets) >= connections)
 
     async def send_envelope(
         self,
@@ -141,9 +153,13 @@ class FakeSlack:
         *,
         retry_attempt: int = 0,
         envelope_id: str | None = None,
+        connection: int | None = None,
     ) -> str:
-        """Sends an envelope over the WebSocket, as Slack does; the bot must answer with its id."""
-        assert self._socket is not None, "no Socket Mode connection"
+        """Sends an envelope over the WebSocket, as Slack does; the bot must answer with its id. Slack spreads
+        envelopes over an app's open connections: `connection` picks one (by age, 0 the oldest), else the
+        newest gets it."""
+        socket = self._socket if connection is None else self._sockets[connection]
+        assert socket is not None, "no Socket Mode connection"
         envelope_id = envelope_id or f"env-{next(self._ids)}"
         envelope: dict[str, Any] = {
             "envelope_id": envelope_id,
@@ -154,7 +170,7 @@ class FakeSlack:
         if envelope_type == "events_api":
             envelope["retry_attempt"] = retry_attempt
             envelope["retry_reason"] = "timeout" if retry_attempt else ""
-        await self._socket.send_str(json.dumps(envelope))
+        await socket.send_str(json.dumps(envelope))
         return envelope_id
 
     async def ack_of(self, envelope_id: str) -> dict[str, Any]:
@@ -355,6 +371,11 @@ class FakeSlack:
 
     async def _web_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        gate = self._holds.get(method)
+        if gate is not None:
+            self.held.append(method)
+            self._changed.set()
+            await gate.wait()
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or None
         if request.content_type == "application/json":
             body: dict[str, Any] = await request.json()
@@ -438,14 +459,17 @@ class FakeSlack:
             }
         )
         self._socket = socket
+        self._sockets.append(socket)
         self._changed.set()
         async for message in socket:
             if message.type == WSMsgType.TEXT:
                 ack = json.loads(message.data)
                 self.acks[ack["envelope_id"]] = ack
                 self._changed.set()
+        self._sockets.remove(socket)
         if self._socket is socket:
-            self._socket = None
+            self._socket = self._sockets[-1] if self._sockets else None
+        self._changed.set()
         return socket
 
 
