@@ -13,6 +13,7 @@ ELLIPSIS = "…"
 WORD_BOUNDARY_REACH = 40  # a clipped quote ends between words when a space is this close
 NOT_FOUND_NOTE = ABSTAIN_NOTE  # one wording on every front end when an answer carries no note of its own
 SEARCH_FAILED_NOTE = "Sorry, something went wrong while searching the documents. Please try again in a moment."
+CANNOT_POST_REACTION = "🔒"  # on a question whose answer could not be posted anywhere the asker would see it
 LINK_MAX_CHARS = 1000
 # A link every front end can show as it is: http(s), and none of the characters that end or break a link in Slack
 # (`<url|label>`), Discord (`[label](url)`) or a terminal. Anything else is shown without a link.
@@ -85,6 +86,11 @@ def echoed_question(answer: Answer) -> str:
     if len(question) > QUESTION_ECHO_CHARS:
         return question[: QUESTION_ECHO_CHARS - 1] + "…"
     return question
+
+
+def cannot_post_note(place: str) -> str:
+    """Why an answer came by DM: `place` is the platform's reference to the channel (trusted markup)."""
+    return f"I can't post in {place}, so here is your answer. Ask me there again once I may post, or right here."
 
 
 def not_found_note(answer: Answer) -> str:

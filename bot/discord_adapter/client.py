@@ -16,9 +16,10 @@ from discord import app_commands
 
 from bot.answering import AnswerService, Incoming
 from bot.config import DiscordSettings
+from bot.conversation import PROGRESS_AFTER_SECONDS, with_progress
 from bot.discord_adapter.feedback import VoteButton, vote_view
-from bot.discord_adapter.render import DiscordReply, render_answer, render_note
-from bot.rendering import SEARCH_FAILED_NOTE
+from bot.discord_adapter.render import DiscordReply, render_answer, render_note, with_preface
+from bot.rendering import CANNOT_POST_REACTION, SEARCH_FAILED_NOTE, cannot_post_note
 from bot.store import Asked, QuestionLog, answer_and_record
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 # and the response itself takes a round trip. Answers ready sooner go out directly, slower ones are deferred.
 DEFER_AFTER_SECONDS = 1.0
 NO_MENTIONS = discord.AllowedMentions.none()
+# A reply to a mention notifies the asker (Discord's reply ping) and nobody else; quotes stay defused anyway.
+REPLY_PING = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=True)
 
 
 def citebot_intents() -> discord.Intents:
@@ -50,6 +53,7 @@ class CitebotClient(discord.Client):
         settings: DiscordSettings,
         *,
         defer_after: float = DEFER_AFTER_SECONDS,
+        progress_after: float = PROGRESS_AFTER_SECONDS,
         question_log: QuestionLog | None = None,
     ) -> None:
         # citebot never joins voice: spare the operator discord.py's warnings about missing voice libraries.
@@ -58,6 +62,7 @@ class CitebotClient(discord.Client):
         self.service = service
         self.settings = settings
         self.defer_after = defer_after
+        self.progress_after = progress_after  # a mention or DM answered slower than this shows "typing"
         self.question_log = question_log  # records every question; its answers then carry 👍/👎
         self.tree = app_commands.CommandTree(self)
         # Registered globally in the local tree too, so an interaction finds /ask however it is scoped;
@@ -142,17 +147,34 @@ class CitebotClient(discord.Client):
         question = question_from(message.content, me.id, self._my_role_id(message))
         guild = message.guild.id if message.guild is not None else None
         asked = Asked("discord", str(message.author.id), question, _id(guild), _id(message.channel.id))
-        reply, votes = await self._answer(asked)
-        # A reply in a guild channel; a DM is a conversation of two, answered directly.
-        as_reply: dict[str, Any] = {} if in_dm else {"reference": message.to_reference(fail_if_not_exists=False)}
+        reply, votes = await with_progress(self._answer(asked), self.progress_after, message.channel.typing)
+        # A reply in a guild channel, pinging the asker only; a DM is a conversation of two, answered directly.
+        as_reply: dict[str, Any] = (
+            {"allowed_mentions": NO_MENTIONS}
+            if in_dm
+            else {"reference": message.to_reference(fail_if_not_exists=False), "allowed_mentions": REPLY_PING}
+        )
         try:
-            await message.channel.send(
-                reply.content, embeds=reply.embeds, allowed_mentions=NO_MENTIONS, **as_reply, **votes
-            )
+            await message.channel.send(reply.content, embeds=reply.embeds, **as_reply, **votes)
         except discord.Forbidden:
-            log.warning("no permission to post in channel %s; skipped the answer", message.channel.id)
+            log.warning("no permission to post in channel %s; telling the asker where to ask", message.channel.id)
+            await self._tell_elsewhere(message, reply, votes)
         except discord.HTTPException as error:
             log.warning("could not answer in channel %s: %s %s", message.channel.id, error.status, error.text)
+
+    async def _tell_elsewhere(self, message: discord.Message, reply: DiscordReply, votes: dict[str, Any]) -> None:
+        """The answer by DM, saying why and where to ask instead; if the asker takes no DMs from us, a 🔒 on
+        the question, so nobody is left waiting for an answer that cannot come."""
+        try:
+            preface = cannot_post_note(f"<#{message.channel.id}>")
+            await message.author.send(**with_preface(reply, preface)._asdict(), allowed_mentions=NO_MENTIONS, **votes)
+            return
+        except discord.HTTPException as error:
+            log.warning("could not DM the asker either: %s %s", error.status, error.text)
+        try:
+            await message.add_reaction(CANNOT_POST_REACTION)
+        except discord.HTTPException as error:
+            log.warning("could not react to the question either: %s %s", error.status, error.text)
 
     async def _answer(self, asked: Asked) -> tuple[DiscordReply, dict[str, Any]]:
         """The reply, and the `view=` of its vote buttons when questions are logged (else no view). Retrieval

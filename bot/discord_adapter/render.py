@@ -66,6 +66,12 @@ def render_note(note: str) -> DiscordReply:
     return DiscordReply(content=_fit(note, CONTENT_LIMIT, escape_literal), embeds=[])
 
 
+def with_preface(reply: DiscordReply, preface: str) -> DiscordReply:
+    """The reply with a line of our own (trusted markup) before it, still within the content limit."""
+    content = f"{preface}\n\n{reply.content}" if reply.content else preface
+    return DiscordReply(content=content if len(content) <= CONTENT_LIMIT else preface, embeds=reply.embeds)
+
+
 def escape_literal(text: str) -> str:
     """Text as Discord must show it, character for character: no markup, no mention, links left working.
 

@@ -8,9 +8,10 @@ in worker processes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp import ClientError
@@ -33,6 +34,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answering import AnswerService, Incoming
 from bot.config import SlackSettings
+from bot.conversation import PROGRESS_AFTER_SECONDS, with_progress
 from bot.rendering import SEARCH_FAILED_NOTE, VOTE_RECORDED
 from bot.slack_adapter.dedupe import RecentRequests, request_keys
 from bot.slack_adapter.questions import plain_question
@@ -55,6 +57,7 @@ log = logging.getLogger("citebot.slack")
 RATE_LIMIT_RETRIES = 3
 LONGEST_RETRY_AFTER_SECONDS = 60.0
 SEARCH_FAILED = render_notice(SEARCH_FAILED_NOTE)
+WORKING_ON_IT = "eyes"  # 👀 on a question while a slow answer is on its way (needs reactions:write)
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
@@ -91,10 +94,13 @@ def build_app(
     bot_token: str,
     signing_secret: str | None = None,
     question_log: QuestionLog | None = None,
+    *,
+    progress_after: float = PROGRESS_AFTER_SECONDS,
 ) -> AsyncApp:
     """The Slack app for one workspace. `signing_secret` is required to serve HTTP mode (Bolt then rejects
     unsigned, forged and stale requests with 401); Socket Mode needs none. With a `question_log`, every
-    question is recorded and every answer carries 👍/👎 buttons."""
+    question is recorded and every answer carries 👍/👎 buttons. A mention or DM whose answer takes longer
+    than `progress_after` seconds shows 👀 until it is answered."""
     client = AsyncWebClient(
         token=bot_token,
         base_url=settings.api_base_url,
@@ -110,7 +116,7 @@ def build_app(
         signing_secret=signing_secret or "",
         logger=bolt_logger,
     )
-    listeners = SlackListeners(service, settings, question_log)
+    listeners = SlackListeners(service, settings, question_log, progress_after)
     app.use(listeners.answer_each_request_once)
     app.command(settings.command)(listeners.on_slash_command)
     app.event("app_mention")(listeners.on_app_mention)
@@ -132,11 +138,16 @@ class SlackListeners:
     """What citebot does with each kind of Slack request."""
 
     def __init__(
-        self, service: AnswerService, settings: SlackSettings, question_log: QuestionLog | None = None
+        self,
+        service: AnswerService,
+        settings: SlackSettings,
+        question_log: QuestionLog | None = None,
+        progress_after: float = PROGRESS_AFTER_SECONDS,
     ) -> None:
         self.service = service
         self.settings = settings
         self.question_log = question_log
+        self.progress_after = progress_after
         self.recent = RecentRequests()
 
     async def answer_each_request_once(
@@ -200,14 +211,25 @@ class SlackListeners:
         return AnswerService.should_answer(incoming, context.bot_user_id)
 
     async def _answer_message(self, event: dict[str, Any], context: AsyncBoltContext, thread_ts: str | None) -> None:
+        """A slow answer shows 👀 on the question until it is posted."""
+        await with_progress(
+            self._answer_and_post(event, context, thread_ts),
+            self.progress_after,
+            lambda: _reacting(context.client, event["channel"], event["ts"]),
+        )
+
+    async def _answer_and_post(self, event: dict[str, Any], context: AsyncBoltContext, thread_ts: str | None) -> None:
+        """Answers in `thread_ts` (the mention's own thread); anything said privately goes where the question
+        was asked (in a thread only if the question was in one: Slack shows nothing in a thread not yet begun)."""
         channel, user = event["channel"], event.get("user") or ""
+        question_thread = event.get("thread_ts")
         question = plain_question(event.get("text") or "")
         if not question:
             message = render_usage(self.settings.command)
         else:
             answered = await self._answer(Asked("slack", user, question, context.team_id, channel))
             if answered is None:
-                await self._tell_privately(context.client, channel, user, thread_ts, SEARCH_FAILED)
+                await self._tell_privately(context.client, channel, user, question_thread, SEARCH_FAILED)
                 return
             message = answered
         try:
@@ -222,7 +244,7 @@ class SlackListeners:
         except SlackApiError as error:
             code = _error_code(error)
             log.warning("chat.postMessage to %s failed: %s", channel, code)
-            await self._tell_privately(context.client, channel, user, thread_ts, delivery_failure_notice(code))
+            await self._tell_privately(context.client, channel, user, question_thread, delivery_failure_notice(code))
         except (ClientError, TimeoutError) as error:
             log.warning("chat.postMessage to %s failed: %s", channel, type(error).__name__)
 
@@ -311,6 +333,16 @@ class SlackListeners:
             await asyncio.sleep(_retry_after(response.headers))
         if response.status_code != 200:
             log.warning("posting to the response_url failed: HTTP %s %s", response.status_code, response.body)
+
+
+@contextlib.asynccontextmanager
+async def _reacting(client: AsyncWebClient, channel: str, ts: str) -> AsyncIterator[None]:
+    """👀 on the question while its answer is on its way, taken off once it is answered."""
+    await client.reactions_add(channel=channel, timestamp=ts, name=WORKING_ON_IT)
+    try:
+        yield
+    finally:
+        await client.reactions_remove(channel=channel, timestamp=ts, name=WORKING_ON_IT)
 
 
 def _is_direct_message(event: dict[str, Any]) -> bool:

@@ -98,6 +98,7 @@ class FakeDiscord:
         self.identify_payloads: list[JSON] = []
         self.resume_payloads: list[JSON] = []
         self.forbidden_channels = {FORBIDDEN_CHANNEL_ID}
+        self.dms_closed = False  # the human allows no DMs from the bot (Discord's 50007)
         self.messages: list[JSON] = []  # every message the bot created, as Discord stored it
         self._responded: set[int] = set()  # interactions already given their one callback
         self.session_id = "fake-session-1"
@@ -315,10 +316,19 @@ class FakeDiscord:
             return _json(self._application())
         if method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
             return _json([self._registered(command) for command in body])
+        if method == "POST" and path == "/users/@me/channels":  # open (or find) the DM channel with a user
+            assert body["recipient_id"] in (USER_ID, str(USER_ID)), "the bot may only DM the asker"
+            return _json({"id": str(DM_CHANNEL_ID), "type": 1, "last_message_id": None, "recipients": [HUMAN_USER]})
+        if method == "POST" and parts[0] == "channels" and parts[-1] == "typing":
+            return web.Response(status=204)
+        if method == "PUT" and parts[0] == "channels" and parts[4:5] == ["reactions"] and parts[-1] == "@me":
+            return web.Response(status=204)
         if method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
             channel_id = int(parts[1])
             if channel_id in self.forbidden_channels:
                 return _json({"message": "Missing Permissions", "code": 50013}, status=403)
+            if channel_id == DM_CHANNEL_ID and self.dms_closed:
+                return _json({"message": "Cannot send messages to this user", "code": 50007}, status=403)
             sent = self._message(channel_id, BOT_USER, body.get("content") or "", in_dm=channel_id == DM_CHANNEL_ID)
             sent |= {"embeds": body.get("embeds") or [], "components": body.get("components") or []}
             self.messages.append(sent)
@@ -611,6 +621,18 @@ def parses_no_mentions(message: JSON) -> bool:
         and not allowed.get("users")
         and not allowed.get("roles")
         and not allowed.get("replied_user", False)
+    )
+
+
+def pings_at_most_the_asker(message: JSON, *, reply: bool) -> bool:
+    """allowed_mentions allows no @everyone/@here, role or user ping; only a reply may ping its asker."""
+    allowed = message.get("allowed_mentions")
+    return (
+        allowed is not None
+        and allowed.get("parse") == []
+        and not allowed.get("users")
+        and not allowed.get("roles")
+        and allowed.get("replied_user", False) is reply
     )
 
 

@@ -12,6 +12,7 @@ from fake_slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
 
 from bot.answering import AnswerService
 from bot.config import BUNDLED_CORPUS, SlackSettings
+from bot.conversation import PROGRESS_AFTER_SECONDS
 from bot.slack_adapter.app import build_app
 from bot.slack_adapter.run import http_mode, socket_mode
 from bot.store import QuestionLog
@@ -57,10 +58,16 @@ async def socket_bot(fake_slack: FakeSlack, service: AnswerService) -> AsyncIter
     async with contextlib.AsyncExitStack() as stack:
 
         async def connect(
-            answer_service: AnswerService | None = None, question_log: QuestionLog | None = None, **settings: Any
+            answer_service: AnswerService | None = None,
+            question_log: QuestionLog | None = None,
+            *,
+            progress_after: float = PROGRESS_AFTER_SECONDS,
+            **settings: Any,
         ) -> None:
             slack = SlackSettings(api_base_url=fake_slack.api_url, **settings)
-            app = build_app(answer_service or service, slack, BOT_TOKEN, question_log=question_log)
+            app = build_app(
+                answer_service or service, slack, BOT_TOKEN, question_log=question_log, progress_after=progress_after
+            )
             await stack.enter_async_context(socket_mode(app, APP_TOKEN))
             await fake_slack.wait_until_connected()
 

@@ -391,6 +391,8 @@ class FakeSlack:
             return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": {**body, "ts": ts}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._new_ts()}
+        if method in ("reactions.add", "reactions.remove"):
+            return {"ok": True}
         if method == "views.open":
             return {"ok": True, "view": {**body["view"], "id": f"V{next(self._ids):08d}"}}
         return {"ok": False, "error": "unknown_method"}

@@ -1,0 +1,42 @@
+"""Platform-neutral rules for talking with citebot, kept once for Slack, Discord and the console.
+
+What a message asks for (help, the next quotes, a follow-up, a question), what citebot remembers of its recent
+answers so a follow-up or "more" can build on them, and when to show that a slow answer is on its way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger("citebot")
+
+PROGRESS_AFTER_SECONDS = 1.0  # an answer slower than this shows the platform's "working on it" sign
+
+
+async def with_progress(
+    work: Awaitable[T], after: float, progress: Callable[[], AbstractAsyncContextManager[object]]
+) -> T:
+    """`await work`, and when it is not done within `after` seconds, hold `progress()` (👀 on Slack, "typing" on
+    Discord) until it is. Failing to show progress never fails the answer."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=after)
+    if task in done:
+        return task.result()
+    shown = contextlib.AsyncExitStack()
+    try:
+        await shown.enter_async_context(progress())
+    except Exception as error:
+        log.info("could not show that an answer is on its way: %s", type(error).__name__)
+    try:
+        return await task
+    finally:
+        try:
+            await shown.aclose()
+        except Exception as error:
+            log.info("could not take down the sign that an answer was on its way: %s", type(error).__name__)
