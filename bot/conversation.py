@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import TypeVar
@@ -16,7 +17,21 @@ from typing import TypeVar
 T = TypeVar("T")
 log = logging.getLogger("citebot")
 
+_FIRST_CONTACT = re.compile(
+    r"(?:(?:hi|hello|hey|hiya|howdy|yo|greetings|good (?:morning|afternoon|evening|day))"
+    r"(?: there| all| everyone| folks| citebot)?"
+    r"|thanks?(?: you)?(?: (?:so|very) much| a lot| citebot)?|thx|ty|cheers"
+    r"|help(?: me| please)?|\?+|what can (?:you|i) (?:do|ask)(?: here)?|what (?:do|can) you (?:do|know)"
+    r"|who are you|what are you|how does this work|how do (?:i|you) use (?:this|you|citebot))[\s!.?]*",
+    re.IGNORECASE,
+)
+
 PROGRESS_AFTER_SECONDS = 1.0  # an answer slower than this shows the platform's "working on it" sign
+
+
+def is_first_contact(text: str) -> bool:
+    """`help`, `?`, greetings, thanks and "what can you do?": the help card, not a search of the documents."""
+    return _FIRST_CONTACT.fullmatch(" ".join(text.split())) is not None
 
 
 async def with_progress(

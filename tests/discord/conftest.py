@@ -11,7 +11,7 @@ from discord_harness import TOKEN, StartBot, point_discord_py_at
 from fake_discord import WAIT_TIMEOUT, FakeDiscord
 
 from bot.answering import AnswerService
-from bot.config import DiscordSettings
+from bot.config import CorpusAbout, DiscordSettings
 from bot.conversation import PROGRESS_AFTER_SECONDS
 from bot.discord_adapter.client import DEFER_AFTER_SECONDS, CitebotClient
 from bot.store import QuestionLog
@@ -47,6 +47,7 @@ async def start_bot(fake_discord: FakeDiscord, service: AnswerService) -> AsyncI
         progress_after: float = PROGRESS_AFTER_SECONDS,
         answer_service: AnswerService | None = None,
         question_log: QuestionLog | None = None,
+        about: CorpusAbout | None = None,
     ) -> CitebotClient:
         client = CitebotClient(
             answer_service or service,
@@ -54,6 +55,7 @@ async def start_bot(fake_discord: FakeDiscord, service: AnswerService) -> AsyncI
             defer_after=defer_after,
             progress_after=progress_after,
             question_log=question_log,
+            about=about,
         )
         task = asyncio.create_task(client.start(TOKEN))
         running.append((client, task))

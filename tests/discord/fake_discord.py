@@ -178,6 +178,10 @@ class FakeDiscord:
         options: list[JSON] = [{"name": "question", "type": 3, "value": question}]
         if private is not None:
             options.append({"name": "private", "type": 5, "value": private})
+        return await self.slash_command("ask", options, in_dm=in_dm)
+
+    async def slash_command(self, name: str, options: list[JSON], *, in_dm: bool = False) -> JSON:
+        """A user runs `/<name>` with these options; returns the INTERACTION_CREATE payload."""
         interaction: JSON = {
             "id": str(self.new_id()),
             "application_id": str(APPLICATION_ID),
@@ -188,7 +192,7 @@ class FakeDiscord:
             "locale": "en-US",
             "entitlements": [],
             "app_permissions": EVERYONE_PERMISSIONS,
-            "data": {"id": str(self.new_id()), "name": "ask", "type": 1, "options": options},
+            "data": {"id": str(self.new_id()), "name": name, "type": 1, "options": options},
         }
         if in_dm:
             interaction |= {
@@ -348,6 +352,8 @@ class FakeDiscord:
             self.messages.append(followup)
             if request.query.get("wait") in ("1", "true", "True"):
                 return _json(followup)
+            return web.Response(status=204)
+        if method == "DELETE" and parts[0] == "webhooks" and parts[-1] == "@original":
             return web.Response(status=204)
         if method == "PATCH" and parts[0] == "webhooks" and parts[-1] == "@original":
             return _json(self._message(CHANNEL_ID, BOT_USER, body.get("content") or ""))
