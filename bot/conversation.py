@@ -26,12 +26,39 @@ _FIRST_CONTACT = re.compile(
     re.IGNORECASE,
 )
 
+# A follow-up leans on the question before it when it starts like one ("and Google?", "what about Meta?") or
+# points back at it ("what else did he say?", "how much does each one cost?"), or is too short to stand alone.
+_FOLLOW_UP_START = re.compile(r"(?:and|but|so|also|what about|how about|what else|anything else)\b", re.IGNORECASE)
+_POINTS_BACK = frozenset(
+    "he she him his her hers they them their it its that this those these one else also too".split()
+)
+SHORT_FOLLOW_UP_WORDS = 3
+CONTEXT_CHARS = 500  # of the previous question kept with a follow-up: a chain of follow-ups cannot grow forever
+
 PROGRESS_AFTER_SECONDS = 1.0  # an answer slower than this shows the platform's "working on it" sign
 
 
 def is_first_contact(text: str) -> bool:
     """`help`, `?`, greetings, thanks and "what can you do?": the help card, not a search of the documents."""
     return _FIRST_CONTACT.fullmatch(" ".join(text.split())) is not None
+
+
+def leans_on_context(text: str) -> bool:
+    """True for a follow-up that means little without the question before it."""
+    words = re.findall(r"[\w'’-]+", text.lower())
+    return (
+        len(words) <= SHORT_FOLLOW_UP_WORDS
+        or _FOLLOW_UP_START.match(text.strip()) is not None
+        or any(word in _POINTS_BACK for word in words)
+    )
+
+
+def question_in_context(text: str, previous: str | None) -> str:
+    """What to search for `text` said after `previous` was answered: a follow-up that leans on it is asked
+    together with it (its terms find the topic, the follow-up's the new detail); anything else as it is."""
+    if not previous or not leans_on_context(text):
+        return text
+    return f"{previous[-CONTEXT_CHARS:]} {text}"
 
 
 async def with_progress(
