@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.resources
 import os
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -30,6 +31,12 @@ class CorpusSection(BaseModel):
     max_file_mb: float = Field(100, gt=0, allow_inf_nan=False, description="Larger files are skipped unread.")
     url_template: str | None = Field(
         None, description="Link for documents without one of their own: {path}, {stem} and {anchor} are filled in."
+    )
+    description: str | None = Field(
+        None, max_length=300, description="What the documents cover, for the help card (else a few titles)."
+    )
+    examples: list[str] = Field(
+        default_factory=list, max_length=3, description="Example questions for the help card (up to 3)."
     )
 
     @field_validator("url_template")
@@ -101,6 +108,17 @@ class ServeSettings(BaseModel):
     drain_seconds: float = Field(20.0, ge=0, le=3600, description="On stop, answers in flight get this long.")
 
 
+BUNDLED_EXAMPLES = ("What did Nadella say?", "How much did DeepSeek say its model cost to develop?")
+
+
+@dataclass(frozen=True)
+class CorpusAbout:
+    """What the operator says about the documents: a description and example questions, both optional."""
+
+    description: str | None = None
+    examples: tuple[str, ...] = ()
+
+
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -112,6 +130,13 @@ class Config(BaseModel):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
+
+    @property
+    def about(self) -> CorpusAbout:
+        """What the help card says about the documents; the bundled corpus comes with its own examples."""
+        if self.corpus.path is None and not self.corpus.examples:
+            return CorpusAbout(self.corpus.description, BUNDLED_EXAMPLES)
+        return CorpusAbout(self.corpus.description, tuple(self.corpus.examples))
 
     @property
     def corpus_dir(self) -> Path:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from retrieval.answers import Answer, Quote
 from retrieval.compose import ABSTAIN_NOTE
@@ -13,6 +14,7 @@ ELLIPSIS = "…"
 WORD_BOUNDARY_REACH = 40  # a clipped quote ends between words when a space is this close
 NOT_FOUND_NOTE = ABSTAIN_NOTE  # one wording on every front end when an answer carries no note of its own
 SEARCH_FAILED_NOTE = "Sorry, something went wrong while searching the documents. Please try again in a moment."
+CANNOT_POST_REACTION = "🔒"  # on a question whose answer could not be posted anywhere the asker would see it
 LINK_MAX_CHARS = 1000
 # A link every front end can show as it is: http(s), and none of the characters that end or break a link in Slack
 # (`<url|label>`), Discord (`[label](url)`) or a terminal. Anything else is shown without a link.
@@ -87,6 +89,22 @@ def echoed_question(answer: Answer) -> str:
     return question
 
 
+def cannot_post_note(place: str) -> str:
+    """Why an answer came by DM: `place` is the platform's reference to the channel (trusted markup)."""
+    return f"I can't post in {place}, so here is your answer. Ask me there again once I may post, or right here."
+
+
+NOTIFICATION_QUOTE_CHARS = 150
+
+
+def notification_line(quote: Quote) -> str:
+    """What a phone shows for an answer: the start of its first quote, then where it is from (plain text)."""
+    text = " ".join(quote.text.split())
+    if len(text) > NOTIFICATION_QUOTE_CHARS:
+        text = text[: back_to_word_boundary(text, NOTIFICATION_QUOTE_CHARS - 1)].rstrip() + ELLIPSIS
+    return f"“{text}” — {quote.title}"
+
+
 def not_found_note(answer: Answer) -> str:
     """Why there are no quotes, in the core's words (the same on every platform)."""
     return answer.note or NOT_FOUND_NOTE
@@ -138,3 +156,48 @@ FEEDBACK_LABEL = "What was wrong with this answer? (optional)"
 FEEDBACK_PLACEHOLDER = "e.g. it quotes the wrong document, or the answer is in another one"
 FEEDBACK_MAX_CHARS = 1000
 FEEDBACK_THANKS = "Thanks: the people who keep the documents will read this."
+
+
+# The help card: the answer to `help`, `?`, greetings, thanks and "what can you do?", and the Slack Home tab.
+HELP_ABOUT = "I answer questions about the documents with word-for-word quotes, and say where each one comes from."
+HELP_TITLES_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class HelpCard:
+    """What every front end shows a newcomer, as plain text (each platform escapes and lays it out)."""
+
+    about: str
+    ways: tuple[str, ...]  # the ways to ask on this platform
+    covers: str  # what the documents cover
+    examples: tuple[str, ...]
+    who_sees: str
+
+
+def help_card(
+    ways: Sequence[str], titles: Sequence[str], description: str | None, examples: Sequence[str], who_sees: str
+) -> HelpCard:
+    """The card for one platform: `description` says what the documents cover, else their number and a few titles."""
+    if description:
+        covers = description
+    else:
+        shown = [f"“{' '.join(title.split())}”" for title in titles[:HELP_TITLES_SHOWN]]
+        more = len(titles) - len(shown)
+        listed = ", ".join(shown) + (f" and {more} more" if more else "")
+        covers = (
+            f"{len(titles)} document{'s' if len(titles) != 1 else ''}: {listed}." if titles else "No documents yet."
+        )
+    return HelpCard(HELP_ABOUT, tuple(ways), covers, tuple(examples), who_sees)
+
+
+def who_sees_answers(command: str, public: bool) -> str:
+    """Who sees what citebot says, the same sentence on every platform."""
+    if public:
+        return (
+            f"Answers to {command} are shown to the channel with your name; if I find nothing, only you see it. "
+            "Mentions are answered in a thread, direct messages privately."
+        )
+    return (
+        f"Answers to {command} are shown only to you, with a button to share them. "
+        "Mentions are answered in a thread, direct messages privately."
+    )

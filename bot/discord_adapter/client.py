@@ -15,13 +15,22 @@ import discord
 from discord import app_commands
 
 from bot.answering import AnswerService, Incoming
-from bot.config import DiscordSettings
+from bot.config import CorpusAbout, DiscordSettings
+from bot.conversation import PROGRESS_AFTER_SECONDS, is_first_contact, with_progress
 from bot.discord_adapter.api_metrics import api_trace
 from bot.discord_adapter.feedback import VoteButton, vote_view
-from bot.discord_adapter.render import DiscordReply, render_answer, render_note
-from bot.rendering import SEARCH_FAILED_NOTE
+from bot.discord_adapter.render import DiscordReply, render_answer, render_help, render_note, with_preface
+from bot.rendering import (
+    CANNOT_POST_REACTION,
+    SEARCH_FAILED_NOTE,
+    HelpCard,
+    cannot_post_note,
+    help_card,
+    who_sees_answers,
+)
 from bot.store import Asked, QuestionLog, answer_and_record
 from bot.store.claims import Claims
+from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +38,9 @@ log = logging.getLogger(__name__)
 # and the response itself takes a round trip. Answers ready sooner go out directly, slower ones are deferred.
 DEFER_AFTER_SECONDS = 1.0
 NO_MENTIONS = discord.AllowedMentions.none()
+# A reply to a mention notifies the asker (Discord's reply ping) and nobody else; quotes stay defused anyway.
+QUESTION_MAX_CHARS = RetrievalSettings().max_question_chars  # Discord refuses longer ones before they reach us
+REPLY_PING = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=True)
 
 
 def citebot_intents() -> discord.Intents:
@@ -52,8 +64,10 @@ class CitebotClient(discord.Client):
         settings: DiscordSettings,
         *,
         defer_after: float = DEFER_AFTER_SECONDS,
+        progress_after: float = PROGRESS_AFTER_SECONDS,
         question_log: QuestionLog | None = None,
         claims: Claims | None = None,
+        about: CorpusAbout | None = None,
     ) -> None:
         # citebot never joins voice: spare the operator discord.py's warnings about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
@@ -61,12 +75,15 @@ class CitebotClient(discord.Client):
         self.service = service
         self.settings = settings
         self.defer_after = defer_after
+        self.progress_after = progress_after  # a mention or DM answered slower than this shows "typing"
         self.question_log = question_log  # records every question; its answers then carry 👍/👎
         self.claims = claims  # with replicas sharing a store: each message and /ask is answered by one of them
         self.tree = app_commands.CommandTree(self)
         # Registered globally in the local tree too, so an interaction finds /ask however it is scoped;
         # what Discord shows is decided by what setup_hook syncs.
+        self.help = discord_help_card(service, settings, about or CorpusAbout())
         self.tree.add_command(_ask_command(self))
+        self.tree.add_command(_help_command(self))
         for guild_id in settings.guild_ids:
             self.tree.copy_global_to(guild=discord.Object(id=guild_id))
 
@@ -104,6 +121,15 @@ class CitebotClient(discord.Client):
 
     async def _answer_interaction(self, interaction: discord.Interaction, question: str, private: bool | None) -> None:
         ephemeral = self.settings.private_by_default if private is None else private
+        if is_first_contact(question):
+            card = render_help(self.help)
+            try:
+                await interaction.response.send_message(
+                    embeds=card.embeds, ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
+            except discord.HTTPException as error:
+                log.warning("could not send the help card: %s %s", error.status, error.text)
+            return
         asked = Asked(
             "discord", str(interaction.user.id), question, _id(interaction.guild_id), _id(interaction.channel_id)
         )
@@ -111,17 +137,23 @@ class CitebotClient(discord.Client):
         done, _ = await asyncio.wait({pending}, timeout=self.defer_after)
         try:
             if pending in done:
-                reply, votes = pending.result()
+                reply, votes, quoted = pending.result()
                 await interaction.response.send_message(
-                    reply.content, embeds=reply.embeds, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, **votes
+                    reply.content,
+                    embeds=reply.embeds,
+                    ephemeral=ephemeral or not quoted,
+                    allowed_mentions=NO_MENTIONS,
+                    **votes,
                 )
                 return
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-            reply, votes = await pending
+            reply, votes, quoted = await pending
+            if not quoted and not ephemeral:  # a note is for the asker only: the public "thinking" goes
+                await interaction.delete_original_response()
             await interaction.followup.send(
                 reply.content,
                 embeds=reply.embeds,
-                ephemeral=ephemeral,
+                ephemeral=ephemeral or not quoted,
                 allowed_mentions=NO_MENTIONS,
                 **votes,
             )
@@ -129,6 +161,14 @@ class CitebotClient(discord.Client):
             log.warning("could not answer /ask in channel %s: %s %s", interaction.channel_id, error.status, error.text)
         finally:
             pending.cancel()
+
+    async def send_help(self, interaction: discord.Interaction) -> None:
+        """The help card, to the asker only."""
+        try:
+            card = render_help(self.help)
+            await interaction.response.send_message(embeds=card.embeds, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as error:
+            log.warning("could not send the help card: %s %s", error.status, error.text)
 
     async def on_message(self, message: discord.Message) -> None:
         """DMs, and guild messages that mention us, are questions; everything else is not for us."""
@@ -150,25 +190,46 @@ class CitebotClient(discord.Client):
         question = question_from(message.content, me.id, self._my_role_id(message))
         guild = message.guild.id if message.guild is not None else None
         asked = Asked("discord", str(message.author.id), question, _id(guild), _id(message.channel.id))
-        reply, votes = await self._answer(asked)
-        # A reply in a guild channel; a DM is a conversation of two, answered directly.
-        as_reply: dict[str, Any] = {} if in_dm else {"reference": message.to_reference(fail_if_not_exists=False)}
+        if not question or is_first_contact(question):
+            reply, votes = render_help(self.help), dict[str, Any]()
+        else:
+            reply, votes, _ = await with_progress(self._answer(asked), self.progress_after, message.channel.typing)
+        # A reply in a guild channel, pinging the asker only; a DM is a conversation of two, answered directly.
+        as_reply: dict[str, Any] = (
+            {"allowed_mentions": NO_MENTIONS}
+            if in_dm
+            else {"reference": message.to_reference(fail_if_not_exists=False), "allowed_mentions": REPLY_PING}
+        )
         try:
-            await message.channel.send(
-                reply.content, embeds=reply.embeds, allowed_mentions=NO_MENTIONS, **as_reply, **votes
-            )
+            await message.channel.send(reply.content, embeds=reply.embeds, **as_reply, **votes)
         except discord.Forbidden:
-            log.warning("no permission to post in channel %s; skipped the answer", message.channel.id)
+            log.warning("no permission to post in channel %s; telling the asker where to ask", message.channel.id)
+            await self._tell_elsewhere(message, reply, votes)
         except discord.HTTPException as error:
             log.warning("could not answer in channel %s: %s %s", message.channel.id, error.status, error.text)
 
-    async def _answer(self, asked: Asked) -> tuple[DiscordReply, dict[str, Any]]:
-        """The reply, and the `view=` of its vote buttons when questions are logged (else no view). Retrieval
-        runs off the event loop (the service's thread); a failure still gets a reply, and is recorded."""
+    async def _tell_elsewhere(self, message: discord.Message, reply: DiscordReply, votes: dict[str, Any]) -> None:
+        """The answer by DM, saying why and where to ask instead; if the asker takes no DMs from us, a 🔒 on
+        the question, so nobody is left waiting for an answer that cannot come."""
+        try:
+            preface = cannot_post_note(f"<#{message.channel.id}>")
+            await message.author.send(**with_preface(reply, preface)._asdict(), allowed_mentions=NO_MENTIONS, **votes)
+            return
+        except discord.HTTPException as error:
+            log.warning("could not DM the asker either: %s %s", error.status, error.text)
+        try:
+            await message.add_reaction(CANNOT_POST_REACTION)
+        except discord.HTTPException as error:
+            log.warning("could not react to the question either: %s %s", error.status, error.text)
+
+    async def _answer(self, asked: Asked) -> tuple[DiscordReply, dict[str, Any], bool]:
+        """The reply, the `view=` of its vote buttons when questions are logged (else no view), and whether it
+        quotes the documents (only then may others see it). A failure still gets a reply, and is recorded."""
         answer, answer_id = await answer_and_record(self.service, asked, self.question_log, log)
         if answer is None:
-            return render_note(SEARCH_FAILED_NOTE), {}
-        return render_answer(answer), ({"view": vote_view(answer_id)} if answer_id else {})
+            return render_note(SEARCH_FAILED_NOTE), {}, False
+        quoted = answer.answered and bool(answer.quotes)
+        return render_answer(answer), ({"view": vote_view(answer_id)} if answer_id else {}), quoted
 
     async def _first_time(self, key: str) -> bool:
         """Whether no replica has taken this on yet (always, without shared claims)."""
@@ -204,13 +265,37 @@ def question_from(content: str, bot_id: int, role_id: int | None = None) -> str:
     return " ".join(re.sub(pattern, " ", content).split())
 
 
+def discord_help_card(service: AnswerService, settings: DiscordSettings, about: CorpusAbout) -> HelpCard:
+    ways = (
+        "/ask question: … — in any channel I'm in; add private: True to see the answer alone",
+        "@citebot your question — I reply to your message; reply to my answer to follow up",
+        "A direct message — just the question",
+    )
+    titles = [document.title for document in service.retriever.documents]
+    return help_card(
+        ways, titles, about.description, about.examples, who_sees_answers("/ask", not settings.private_by_default)
+    )
+
+
+def _help_command(client: CitebotClient) -> app_commands.Command[Any, ..., None]:
+    @app_commands.command(name="help", description="What citebot does, how to ask it, and what it knows.")
+    async def help_(interaction: discord.Interaction) -> None:
+        await client.send_help(interaction)
+
+    return help_
+
+
 def _ask_command(client: CitebotClient) -> app_commands.Command[Any, ..., None]:
     @app_commands.command(name="ask", description="Ask the documents; the answer quotes them word for word.")
     @app_commands.describe(
         question="What do you want to know?",
         private="Only you see the answer (default set by the bot's operator).",
     )
-    async def ask(interaction: discord.Interaction, question: str, private: bool | None = None) -> None:
+    async def ask(
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, QUESTION_MAX_CHARS],
+        private: bool | None = None,
+    ) -> None:
         await client.answer_interaction(interaction, question, private)
 
     return ask

@@ -14,6 +14,7 @@ import discord
 
 from bot.rendering import (
     ELLIPSIS,
+    HelpCard,
     back_to_word_boundary,
     echoed_question,
     longest_fitting,
@@ -64,6 +65,29 @@ def render_answer(answer: Answer) -> DiscordReply:
 def render_note(note: str) -> DiscordReply:
     """A plain-text reply (abstention, input problem, failure), escaped because it may echo the question."""
     return DiscordReply(content=_fit(note, CONTENT_LIMIT, escape_literal), embeds=[])
+
+
+FIELD_VALUE_LIMIT = 1024
+
+
+def render_help(card: HelpCard) -> DiscordReply:
+    """The help card as one embed: what citebot does, how to ask, what the documents cover, examples, who sees."""
+    embed = discord.Embed(title="citebot", description=escape_literal(card.about), colour=ANSWER_COLOUR)
+    lines = [("Ways to ask", card.ways), ("The documents", (card.covers,)), ("Try asking", card.examples)]
+    for name, items in lines:
+        if items:
+            bullets = "\n".join(
+                f"• {escape_literal(item)}" if len(items) > 1 else escape_literal(item) for item in items
+            )
+            embed.add_field(name=name, value=_fit(bullets, FIELD_VALUE_LIMIT, str), inline=False)
+    embed.set_footer(text=card.who_sees)
+    return DiscordReply(content="", embeds=[embed])
+
+
+def with_preface(reply: DiscordReply, preface: str) -> DiscordReply:
+    """The reply with a line of our own (trusted markup) before it, still within the content limit."""
+    content = f"{preface}\n\n{reply.content}" if reply.content else preface
+    return DiscordReply(content=content if len(content) <= CONTENT_LIMIT else preface, embeds=reply.embeds)
 
 
 def escape_literal(text: str) -> str:

@@ -11,7 +11,7 @@ import aiohttp
 import discord
 
 from bot.answering import AnswerService, bot_service
-from bot.config import Config, ConfigError, DiscordSettings, require_secret
+from bot.config import Config, ConfigError, CorpusAbout, DiscordSettings, require_secret
 from bot.discord_adapter.client import CitebotClient
 from bot.store import QuestionLog, open_question_log
 
@@ -29,7 +29,7 @@ def run_discord(config: Config) -> int:
     async def main() -> None:
         # The index is loaded or built, and the answer workers started, before we log in; they stop after the drain.
         async with bot_service(config, config.discord.top_k) as service:
-            await serve_discord(service, config.discord, token, question_log)
+            await serve_discord(service, config.discord, token, question_log, config.about)
 
     try:
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C before the signal handlers are in place
@@ -41,10 +41,14 @@ def run_discord(config: Config) -> int:
 
 
 async def serve_discord(
-    service: AnswerService, settings: DiscordSettings, token: str, question_log: QuestionLog | None = None
+    service: AnswerService,
+    settings: DiscordSettings,
+    token: str,
+    question_log: QuestionLog | None = None,
+    about: CorpusAbout | None = None,
 ) -> None:
     """Log in and serve until the client is closed; a rejected token becomes a `ConfigError`."""
-    client = CitebotClient(service, settings, question_log=question_log)
+    client = CitebotClient(service, settings, question_log=question_log, about=about)
     _close_on_signals(client, service)
     async with client:
         await start_client(client, token)

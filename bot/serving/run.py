@@ -111,7 +111,13 @@ class _Running:
 
         settings = self.config.slack
         app = build_app(
-            self._service(settings.top_k), settings, secrets.bot_token, None, self.question_log, self._claims("slack")
+            self._service(settings.top_k),
+            settings,
+            secrets.bot_token,
+            None,
+            self.question_log,
+            self._claims("slack"),
+            about=self.config.about,
         )
         self.readiness.not_ready("slack", "connecting")
         bot_user_id = await check_tokens(app, secrets.app_token)
@@ -132,6 +138,7 @@ class _Running:
             self.config.discord,
             question_log=self.question_log,
             claims=self._claims("discord"),
+            about=self.config.about,
         )
 
         def connected() -> str | None:

@@ -33,7 +33,7 @@ def run_slack(config: Config, *, http: bool, port: int) -> int:
 
     async def main() -> None:
         async with bot_service(config, config.slack.top_k) as service:  # the workers stop after serve's drain
-            app = build_app(service, config.slack, bot_token, signing_secret, question_log)
+            app = build_app(service, config.slack, bot_token, signing_secret, question_log, about=config.about)
             await serve(app, app_token=app_token, http=http, port=port, service=service)
 
     try:

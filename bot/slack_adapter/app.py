@@ -8,10 +8,12 @@ in worker processes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import ClientError
@@ -34,8 +36,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
 from bot.answering import AnswerService, Incoming
-from bot.config import SlackSettings
-from bot.rendering import SEARCH_FAILED_NOTE, VOTE_RECORDED
+from bot.config import CorpusAbout, SlackSettings
+from bot.conversation import PROGRESS_AFTER_SECONDS, is_first_contact, with_progress
+from bot.rendering import SEARCH_FAILED_NOTE, VOTE_RECORDED, HelpCard, help_card, who_sees_answers
 from bot.slack_adapter.dedupe import RecentRequests, request_keys
 from bot.slack_adapter.questions import plain_question
 from bot.slack_adapter.render import (
@@ -45,9 +48,10 @@ from bot.slack_adapter.render import (
     delivery_failure_notice,
     feedback_comment,
     feedback_modal,
+    home_view,
     render_answer,
+    render_help,
     render_notice,
-    render_usage,
     with_vote_buttons,
 )
 from bot.store import Asked, QuestionLog, answer_and_record
@@ -58,6 +62,8 @@ log = logging.getLogger("citebot.slack")
 RATE_LIMIT_RETRIES = 3
 LONGEST_RETRY_AFTER_SECONDS = 60.0
 SEARCH_FAILED = render_notice(SEARCH_FAILED_NOTE)
+ANSWER_IN_ACK_WITHIN = 1.0  # seconds: a /ask answer ready this soon is the acknowledgement itself
+WORKING_ON_IT = "eyes"  # 👀 on a question while a slow answer is on its way (needs reactions:write)
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
@@ -118,11 +124,17 @@ def build_app(
     signing_secret: str | None = None,
     question_log: QuestionLog | None = None,
     claims: Claims | None = None,
+    *,
+    progress_after: float = PROGRESS_AFTER_SECONDS,
+    ack_within: float = ANSWER_IN_ACK_WITHIN,
+    about: CorpusAbout | None = None,
 ) -> AsyncApp:
     """The Slack app for one workspace. `signing_secret` is required to serve HTTP mode (Bolt then rejects
     unsigned, forged and stale requests with 401); Socket Mode needs none. With a `question_log`, every
     question is recorded and every answer carries 👍/👎 buttons. With `claims` (replicas sharing a store), each
-    request is taken on by one replica only."""
+    request is taken on by one replica only. A mention or DM whose answer takes longer than `progress_after`
+    seconds shows 👀 until it is answered; a /ask answer ready within `ack_within` seconds is sent in the
+    acknowledgement. `about` (the config's) fills the help card and the Home tab."""
     client = AsyncWebClient(
         token=bot_token,
         base_url=settings.api_base_url,
@@ -138,11 +150,14 @@ def build_app(
         signing_secret=signing_secret or "",
         logger=bolt_logger,
     )
-    listeners = SlackListeners(service, settings, question_log, claims)
+    listeners = SlackListeners(
+        service, settings, question_log, claims, progress_after, ack_within, about or CorpusAbout()
+    )
     app.use(listeners.answer_each_request_once)
     app.command(settings.command)(listeners.on_slash_command)
     app.event("app_mention")(listeners.on_app_mention)
     app.event("message")(listeners.on_message)
+    app.event("app_home_opened")(listeners.on_app_home_opened)
     app.action(re.compile("^(" + "|".join(VOTE_ACTION_IDS.values()) + ")$"))(listeners.on_vote)
     app.view(FEEDBACK_VIEW_ID)(listeners.on_feedback)
     return app
@@ -156,6 +171,15 @@ class _TokenNotUnused(logging.Filter):
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
+@dataclass(frozen=True)
+class SlackReply:
+    """A rendered reply, and what decides where it may go: only quotes are shown to a channel."""
+
+    message: SlackMessage
+    quoted: bool
+    failed: bool = False
+
+
 class SlackListeners:
     """What citebot does with each kind of Slack request."""
 
@@ -165,10 +189,16 @@ class SlackListeners:
         settings: SlackSettings,
         question_log: QuestionLog | None = None,
         claims: Claims | None = None,
+        progress_after: float = PROGRESS_AFTER_SECONDS,
+        ack_within: float = ANSWER_IN_ACK_WITHIN,
+        about: CorpusAbout | None = None,
     ) -> None:
+        self.help = slack_help_card(service, settings, about or CorpusAbout())
         self.service = service
+        self.ack_within = ack_within
         self.settings = settings
         self.question_log = question_log
+        self.progress_after = progress_after
         self.recent = RecentRequests()
         self.claims = claims
 
@@ -195,19 +225,26 @@ class SlackListeners:
 
     async def _slash_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         question = plain_question(command.get("text") or "")
-        if not question:
-            usage = render_usage(self.settings.command)
-            await ack(text=usage["text"], blocks=usage["blocks"], response_type="ephemeral")
+        if not question or is_first_contact(question):
+            card = render_help(self.help)
+            await ack(text=card["text"], blocks=card["blocks"], response_type="ephemeral")
             return
-        await ack()
         asked = Asked(
             "slack", command.get("user_id") or "", question, command.get("team_id"), command.get("channel_id")
         )
-        message = await self._answer(asked)
-        if message is None:
-            await self._respond(respond, SEARCH_FAILED, "ephemeral")
+        pending = asyncio.ensure_future(self._answer(asked))
+        done, _ = await asyncio.wait({pending}, timeout=self.ack_within)
+        if pending in done:  # nearly always: the answer is the acknowledgement, and Slack shows who asked
+            reply = pending.result()
+            await ack(text=reply.message["text"], blocks=reply.message["blocks"], response_type=self._visibility(reply))
             return
-        await self._respond(respond, message, self.settings.visibility)
+        await ack({"response_type": self.settings.visibility})  # shows the command now, the answer follows
+        reply = await pending
+        await self._respond(respond, reply.message, self._visibility(reply))
+
+    def _visibility(self, reply: SlackReply) -> str:
+        """Quotes go where the operator chose; a note (not found, an input problem, a failure) only to the asker."""
+        return self.settings.visibility if reply.quoted else "ephemeral"
 
     async def on_app_mention(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         if not self._from_a_person(event, context):
@@ -225,6 +262,17 @@ class SlackListeners:
         async with self.service.in_flight():
             await self._answer_message(event, context, event.get("thread_ts"))
 
+    async def on_app_home_opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+        """The Home tab shows the help card (the Messages tab is the DM, answered as one)."""
+        if event.get("tab") != "home" or not event.get("user"):
+            return
+        try:
+            await client.views_publish(user_id=event["user"], view=home_view(self.help))
+        except SlackApiError as error:
+            log.warning("views.publish failed: %s", _error_code(error))
+        except (ClientError, TimeoutError) as error:
+            log.warning("views.publish failed: %s", type(error).__name__)
+
     def _from_a_person(self, event: dict[str, Any], context: AsyncBoltContext) -> bool:
         incoming = Incoming(
             text=event.get("text") or "",
@@ -234,16 +282,27 @@ class SlackListeners:
         return AnswerService.should_answer(incoming, context.bot_user_id)
 
     async def _answer_message(self, event: dict[str, Any], context: AsyncBoltContext, thread_ts: str | None) -> None:
+        """A slow answer shows 👀 on the question until it is posted."""
+        await with_progress(
+            self._answer_and_post(event, context, thread_ts),
+            self.progress_after,
+            lambda: _reacting(context.client, event["channel"], event["ts"]),
+        )
+
+    async def _answer_and_post(self, event: dict[str, Any], context: AsyncBoltContext, thread_ts: str | None) -> None:
+        """Answers in `thread_ts` (the mention's own thread); anything said privately goes where the question
+        was asked (in a thread only if the question was in one: Slack shows nothing in a thread not yet begun)."""
         channel, user = event["channel"], event.get("user") or ""
+        question_thread = event.get("thread_ts")
         question = plain_question(event.get("text") or "")
-        if not question:
-            message = render_usage(self.settings.command)
+        if not question or is_first_contact(question):
+            message = render_help(self.help)
         else:
-            answered = await self._answer(Asked("slack", user, question, context.team_id, channel))
-            if answered is None:
-                await self._tell_privately(context.client, channel, user, thread_ts, SEARCH_FAILED)
+            reply = await self._answer(Asked("slack", user, question, context.team_id, channel))
+            if reply.failed:
+                await self._tell_privately(context.client, channel, user, question_thread, reply.message)
                 return
-            message = answered
+            message = reply.message
         try:
             await context.client.chat_postMessage(
                 channel=channel,
@@ -256,17 +315,19 @@ class SlackListeners:
         except SlackApiError as error:
             code = _error_code(error)
             log.warning("chat.postMessage to %s failed: %s", channel, code)
-            await self._tell_privately(context.client, channel, user, thread_ts, delivery_failure_notice(code))
+            await self._tell_privately(context.client, channel, user, question_thread, delivery_failure_notice(code))
         except (ClientError, TimeoutError) as error:
             log.warning("chat.postMessage to %s failed: %s", channel, type(error).__name__)
 
-    async def _answer(self, asked: Asked) -> SlackMessage | None:
-        """The rendered answer (with vote buttons when questions are logged), or None if retrieval itself
-        failed (logged; the bot keeps serving). Either way the question is recorded."""
+    async def _answer(self, asked: Asked) -> SlackReply:
+        """The rendered answer (with vote buttons when questions are logged), or the 'search failed' note if
+        retrieval itself failed (logged; the bot keeps serving). Either way the question is recorded."""
         answer, answer_id = await answer_and_record(self.service, asked, self.question_log, log)
         if answer is None:
-            return None
-        return render_answer(answer) if answer_id is None else with_vote_buttons(render_answer(answer), answer_id)
+            return SlackReply(SEARCH_FAILED, quoted=False, failed=True)
+        message = render_answer(answer)
+        quoted = answer.answered and bool(answer.quotes)
+        return SlackReply(message if answer_id is None else with_vote_buttons(message, answer_id), quoted)
 
     async def on_vote(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         """👍/👎: acknowledged at once, recorded (one vote per person per answer), thanked privately; a 👎
@@ -347,6 +408,27 @@ class SlackListeners:
             await asyncio.sleep(seconds)
         if response.status_code != 200:
             log.warning("posting to the response_url failed: HTTP %s %s", response.status_code, response.body)
+
+
+@contextlib.asynccontextmanager
+async def _reacting(client: AsyncWebClient, channel: str, ts: str) -> AsyncIterator[None]:
+    """👀 on the question while its answer is on its way, taken off once it is answered."""
+    await client.reactions_add(channel=channel, timestamp=ts, name=WORKING_ON_IT)
+    try:
+        yield
+    finally:
+        await client.reactions_remove(channel=channel, timestamp=ts, name=WORKING_ON_IT)
+
+
+def slack_help_card(service: AnswerService, settings: SlackSettings, about: CorpusAbout) -> HelpCard:
+    ways = (
+        f"{settings.command} your question — in any channel",
+        "@citebot your question — in a channel I'm in; I answer in a thread, and a mention there follows up",
+        "A direct message — just the question",
+    )
+    titles = [document.title for document in service.retriever.documents]
+    who_sees = who_sees_answers(settings.command, settings.visibility == "in_channel")
+    return help_card(ways, titles, about.description, about.examples, who_sees)
 
 
 def _is_direct_message(event: dict[str, Any]) -> bool:

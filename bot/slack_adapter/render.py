@@ -18,11 +18,13 @@ from bot.rendering import (
     FEEDBACK_TITLE,
     VOTE_DOWN_LABEL,
     VOTE_UP_LABEL,
+    HelpCard,
     back_to_word_boundary,
     echoed_question,
     longest_fitting,
     merged_runs,
     not_found_note,
+    notification_line,
     quote_link,
     source_label,
 )
@@ -78,14 +80,23 @@ def render_abstention(answer: Answer) -> SlackMessage:
     return {"text": _clip(note, FALLBACK_TEXT_LIMIT), "blocks": blocks}
 
 
-def render_usage(command: str) -> SlackMessage:
-    """Help for an empty question: how to ask, and the other ways to reach the bot."""
-    text = (
-        f"Ask me a question about the documents: `{escape(command)} your question`. "
-        "I answer with word-for-word quotes and say where each one comes from. "
-        "You can also mention me in a channel or send me a direct message."
-    )
-    return render_notice(text)
+def render_help(card: HelpCard) -> SlackMessage:
+    """The help card as blocks: what citebot does, how to ask, what the documents cover, examples, who sees."""
+    blocks = [
+        _section(f"*citebot* — {escape(card.about)}"),
+        _section("*Ways to ask*\n" + "\n".join(f"• {escape(way)}" for way in card.ways)),
+        _section(_clip(f"*The documents:* {escape(card.covers)}", SECTION_TEXT_LIMIT)),
+    ]
+    if card.examples:
+        tries = "\n".join(f"• {escape(example)}" for example in card.examples)
+        blocks.append(_section(_clip(f"*Try asking*\n{tries}", SECTION_TEXT_LIMIT)))
+    blocks.append(_context(escape(card.who_sees)))
+    return {"text": f"citebot — {escape(card.about)}", "blocks": blocks}
+
+
+def home_view(card: HelpCard) -> dict[str, Any]:
+    """The App Home tab: the same card."""
+    return {"type": "home", "blocks": render_help(card)["blocks"]}
 
 
 def render_notice(mrkdwn: str) -> SlackMessage:
@@ -164,9 +175,10 @@ def _clip_plain(text: str, limit: int) -> str:
 
 
 def _fallback_text(question: str, quotes: list[Quote], hidden: int) -> str:
-    """Plain text for notifications and clients without blocks, within Slack's 40,000 characters."""
-    parts = [f"From the documents: {question}"]
-    used = len(parts[0])
+    """Plain text for notifications and clients without blocks, within Slack's 40,000 characters: it leads with
+    the first quote and its title (what a phone shows), then every quote with its source."""
+    parts = [escape(notification_line(quotes[0])), f"From the documents: {question}"]
+    used = sum(len(part) + 2 for part in parts)
     for quote in quotes:
         part = f"{_clip(escape(quote.text), SECTION_TEXT_LIMIT)}\n— {source_mrkdwn(quote)}"
         if used + len(part) + 2 > FALLBACK_TEXT_LIMIT - 100:

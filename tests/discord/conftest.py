@@ -11,7 +11,8 @@ from discord_harness import TOKEN, StartBot, point_discord_py_at
 from fake_discord import WAIT_TIMEOUT, FakeDiscord
 
 from bot.answering import AnswerService
-from bot.config import DiscordSettings
+from bot.config import CorpusAbout, DiscordSettings
+from bot.conversation import PROGRESS_AFTER_SECONDS
 from bot.discord_adapter.client import DEFER_AFTER_SECONDS, CitebotClient
 from bot.store import QuestionLog
 from bot.store.claims import Claims
@@ -44,16 +45,20 @@ async def start_bot(fake_discord: FakeDiscord, service: AnswerService) -> AsyncI
         settings: DiscordSettings | None = None,
         *,
         defer_after: float = DEFER_AFTER_SECONDS,
+        progress_after: float = PROGRESS_AFTER_SECONDS,
         answer_service: AnswerService | None = None,
         question_log: QuestionLog | None = None,
         claims: Claims | None = None,
+        about: CorpusAbout | None = None,
     ) -> CitebotClient:
         client = CitebotClient(
             answer_service or service,
             settings or DiscordSettings(),
             defer_after=defer_after,
+            progress_after=progress_after,
             question_log=question_log,
             claims=claims,
+            about=about,
         )
         task = asyncio.create_task(client.start(TOKEN))
         running.append((client, task))

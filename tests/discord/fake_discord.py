@@ -98,6 +98,7 @@ class FakeDiscord:
         self.identify_payloads: list[JSON] = []
         self.resume_payloads: list[JSON] = []
         self.forbidden_channels = {FORBIDDEN_CHANNEL_ID}
+        self.dms_closed = False  # the human allows no DMs from the bot (Discord's 50007)
         self.messages: list[JSON] = []  # every message the bot created, as Discord stored it
         self._responded: set[int] = set()  # interactions already given their one callback
         self.session_id = "fake-session-1"
@@ -181,6 +182,10 @@ class FakeDiscord:
         options: list[JSON] = [{"name": "question", "type": 3, "value": question}]
         if private is not None:
             options.append({"name": "private", "type": 5, "value": private})
+        return await self.slash_command("ask", options, in_dm=in_dm)
+
+    async def slash_command(self, name: str, options: list[JSON], *, in_dm: bool = False) -> JSON:
+        """A user runs `/<name>` with these options; returns the INTERACTION_CREATE payload."""
         interaction: JSON = {
             "id": str(self.new_id()),
             "application_id": str(APPLICATION_ID),
@@ -191,7 +196,7 @@ class FakeDiscord:
             "locale": "en-US",
             "entitlements": [],
             "app_permissions": EVERYONE_PERMISSIONS,
-            "data": {"id": str(self.new_id()), "name": "ask", "type": 1, "options": options},
+            "data": {"id": str(self.new_id()), "name": name, "type": 1, "options": options},
         }
         if in_dm:
             interaction |= {
@@ -341,10 +346,19 @@ class FakeDiscord:
             return _json(self._application())
         if method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
             return _json([self._registered(command) for command in body])
+        if method == "POST" and path == "/users/@me/channels":  # open (or find) the DM channel with a user
+            assert body["recipient_id"] in (USER_ID, str(USER_ID)), "the bot may only DM the asker"
+            return _json({"id": str(DM_CHANNEL_ID), "type": 1, "last_message_id": None, "recipients": [HUMAN_USER]})
+        if method == "POST" and parts[0] == "channels" and parts[-1] == "typing":
+            return web.Response(status=204)
+        if method == "PUT" and parts[0] == "channels" and parts[4:5] == ["reactions"] and parts[-1] == "@me":
+            return web.Response(status=204)
         if method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
             channel_id = int(parts[1])
             if channel_id in self.forbidden_channels:
                 return _json({"message": "Missing Permissions", "code": 50013}, status=403)
+            if channel_id == DM_CHANNEL_ID and self.dms_closed:
+                return _json({"message": "Cannot send messages to this user", "code": 50007}, status=403)
             sent = self._message(channel_id, BOT_USER, body.get("content") or "", in_dm=channel_id == DM_CHANNEL_ID)
             sent |= {"embeds": body.get("embeds") or [], "components": body.get("components") or []}
             self.messages.append(sent)
@@ -364,6 +378,8 @@ class FakeDiscord:
             self.messages.append(followup)
             if request.query.get("wait") in ("1", "true", "True"):
                 return _json(followup)
+            return web.Response(status=204)
+        if method == "DELETE" and parts[0] == "webhooks" and parts[-1] == "@original":
             return web.Response(status=204)
         if method == "PATCH" and parts[0] == "webhooks" and parts[-1] == "@original":
             return _json(self._message(CHANNEL_ID, BOT_USER, body.get("content") or ""))
@@ -639,6 +655,18 @@ def parses_no_mentions(message: JSON) -> bool:
         and not allowed.get("users")
         and not allowed.get("roles")
         and not allowed.get("replied_user", False)
+    )
+
+
+def pings_at_most_the_asker(message: JSON, *, reply: bool) -> bool:
+    """allowed_mentions allows no @everyone/@here, role or user ping; only a reply may ping its asker."""
+    allowed = message.get("allowed_mentions")
+    return (
+        allowed is not None
+        and allowed.get("parse") == []
+        and not allowed.get("users")
+        and not allowed.get("roles")
+        and allowed.get("replied_user", False) is reply
     )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from discord_harness import StartBot
-from fake_discord import BOT_ID, CHANNEL_ID, FakeDiscord, parses_no_mentions, shown_quotes
+from fake_discord import BOT_ID, CHANNEL_ID, FakeDiscord, pings_at_most_the_asker, shown_quotes
 
 from bot.answering import AnswerService
 from retrieval.retriever import Retriever
@@ -38,7 +38,7 @@ async def test_quote_with_mentions_and_markdown_renders_literally_and_pings_no_o
     await fake_discord.post_message(f"<@{BOT_ID}> when was the build shipped?")
 
     (reply,) = await fake_discord.wait_until(lambda: fake_discord.calls("POST", f"/channels/{CHANNEL_ID}/messages"))
-    assert parses_no_mentions(reply.body)
+    assert pings_at_most_the_asker(reply.body, reply=True)
     (embed,) = reply.body["embeds"]
     description = embed["description"]
     (quote,) = shown_quotes(description)

@@ -20,6 +20,7 @@ from fake_discord import (
     RecordedRequest,
     message_text,
     parses_no_mentions,
+    pings_at_most_the_asker,
 )
 
 from bot.config import LogSettings
@@ -78,7 +79,7 @@ async def test_a_mention_is_answered_with_two_vote_buttons_and_recorded(
     assert (record.front_end, record.workspace, record.channel) == ("discord", str(GUILD_ID), str(CHANNEL_ID))
     assert record.asker == person_digest(question_log.store.salt(), str(USER_ID))
     [post] = fake_discord.calls("POST", f"/channels/{CHANNEL_ID}/messages")
-    assert parses_no_mentions(post.body)
+    assert pings_at_most_the_asker(post.body, reply=True)
 
 
 async def test_ask_vote_change_vote_redelivered_click_and_the_report(

@@ -19,6 +19,7 @@ from fake_discord import (
     limit_violations,
     message_text,
     parses_no_mentions,
+    pings_at_most_the_asker,
 )
 
 NADELLA = "what did Nadella say?"
@@ -58,7 +59,7 @@ async def test_mention_is_answered_as_a_reply_to_that_message(start_bot: StartBo
     text = message_text(reply.body)
     assert JEVONS in text
     assert f"<@{BOT_ID}>" not in text and NADELLA in text
-    assert parses_no_mentions(reply.body)
+    assert pings_at_most_the_asker(reply.body, reply=True)
     assert limit_violations(reply.body) == []
 
 

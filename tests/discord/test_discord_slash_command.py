@@ -43,17 +43,16 @@ async def responses_to(fake: FakeDiscord, interaction: dict[str, object], count:
     return responses
 
 
-async def test_ask_is_synced_globally_at_start_up_with_its_two_options(
-    start_bot: StartBot, fake_discord: FakeDiscord
-) -> None:
+async def test_ask_and_help_are_synced_globally_at_start_up(start_bot: StartBot, fake_discord: FakeDiscord) -> None:
     """Without guild ids in the config, /ask is registered as a global command before the gateway connects."""
     await start_bot()
 
     (sync,) = fake_discord.calls("PUT", f"/applications/{APPLICATION_ID}/commands")
-    (command,) = sync.body
-    assert command["name"] == "ask"
+    command, help_command = sync.body
+    assert (command["name"], help_command["name"]) == ("ask", "help")
     options = {option["name"]: option for option in command["options"]}
     assert options["question"]["type"] == 3 and options["question"]["required"] is True
+    assert (options["question"]["min_length"], options["question"]["max_length"]) == (1, 1000)
     assert options["private"]["type"] == 5 and not options["private"].get("required", False)
 
 
@@ -62,7 +61,7 @@ async def test_ask_is_synced_to_the_configured_guilds_only(start_bot: StartBot, 
     await start_bot(DiscordSettings(guild_ids=[GUILD_ID]))
 
     (sync,) = fake_discord.calls("PUT", f"/applications/{APPLICATION_ID}/guilds/{GUILD_ID}/commands")
-    assert [command["name"] for command in sync.body] == ["ask"]
+    assert [command["name"] for command in sync.body] == ["ask", "help"]
     assert not fake_discord.calls("PUT", f"/applications/{APPLICATION_ID}/commands")
 
 

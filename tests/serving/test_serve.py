@@ -10,7 +10,7 @@ import signal
 
 import pytest
 from fake_discord import message_text, sent_message
-from fake_slack import RESPONSE_URL_METHOD
+from fake_slack import Sent
 from prometheus_client.parser import text_string_to_metric_families
 from serve_harness import Platforms, Serving, http_get, wait_for_http
 
@@ -35,6 +35,13 @@ def questions(serving: Serving, front_end: str, outcome: str) -> float:
     return page.get(("citebot_questions_total", (("front_end", front_end), ("outcome", outcome))), 0.0)
 
 
+def slash_answer(platforms: Platforms, question: str) -> Sent:
+    """Ask /ask on the fake Slack and wait for the reply, in the acknowledgement or through the response_url."""
+    slack = platforms.slack
+    envelope = platforms.run(slack.send_envelope("slash_commands", slack.slash_command(question)))
+    return platforms.run(slack.slash_answer(platforms.run(slack.ack_of(envelope)).get("payload")))
+
+
 def test_serve_answers_on_slack_and_discord_at_once_from_one_index(
     platforms: Platforms, config: Config, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -44,9 +51,9 @@ def test_serve_answers_on_slack_and_discord_at_once_from_one_index(
 
     def steps(serving: Serving) -> None:
         assert serving.wait_until_ready() == "ready\n"
-        platforms.run(slack.send_envelope("slash_commands", slack.slash_command(NADELLA)))
+        envelope = platforms.run(slack.send_envelope("slash_commands", slack.slash_command(NADELLA)))
         interaction = platforms.run(discord.slash_ask(NADELLA))
-        answers["slack"] = platforms.run(slack.wait_for_delivered(RESPONSE_URL_METHOD))[0].text
+        answers["slack"] = platforms.run(slack.slash_answer(platforms.run(slack.ack_of(envelope)).get("payload"))).text
         response = platforms.run(discord.wait_for_request(lambda r: interaction["token"] in r.path))
         answers["discord"] = message_text(sent_message(response))
 
@@ -89,8 +96,7 @@ def test_readyz_waits_for_every_platform_and_reports_a_dropped_connection_while_
         platforms.run(discord.drop_gateway(refuse_reconnects=True))
         status, body = wait_for_http(serving.url("/readyz"), lambda s, b: s == 503, "/readyz to turn 503")
         assert body == "not ready: discord: not connected (reconnecting)\n"
-        platforms.run(slack.send_envelope("slash_commands", slack.slash_command(NADELLA)))
-        assert JEVONS in platforms.run(slack.wait_for_delivered(RESPONSE_URL_METHOD))[0].text
+        assert JEVONS in slash_answer(platforms, NADELLA).text
         assert http_get(serving.url("/healthz")) == (200, "ok\n")  # alive all along
 
         platforms.call(discord.accept_gateway)
@@ -101,7 +107,7 @@ def test_readyz_waits_for_every_platform_and_reports_a_dropped_connection_while_
 
 
 def test_metrics_count_questions_by_front_end_and_outcome(platforms: Platforms, config: Config) -> None:
-    slack, discord = platforms.slack, platforms.discord
+    discord = platforms.discord
     asked = {
         "answered": NADELLA,
         "abstained": "what is the airspeed velocity of an unladen swallow?",
@@ -113,8 +119,7 @@ def test_metrics_count_questions_by_front_end_and_outcome(platforms: Platforms, 
         before = {outcome: questions(serving, "slack", outcome) for outcome in asked}
         discord_before = questions(serving, "discord", "answered")
         for question in asked.values():
-            platforms.run(slack.send_envelope("slash_commands", slack.slash_command(question)))
-        platforms.run(slack.wait_for_delivered(RESPONSE_URL_METHOD, len(asked)))
+            slash_answer(platforms, question)
         interaction = platforms.run(discord.slash_ask(NADELLA))
         platforms.run(discord.wait_for_request(lambda r: interaction["token"] in r.path))
 
@@ -134,13 +139,11 @@ def test_metrics_count_questions_by_front_end_and_outcome(platforms: Platforms, 
 def test_a_question_whose_answer_fails_counts_as_an_error(platforms: Platforms, config: Config) -> None:
     """Answers given up on at once ([bot] max_answer_seconds): the asker is told, the metric says error."""
     config.bot.max_answer_seconds = 1e-9
-    slack = platforms.slack
 
     def steps(serving: Serving) -> None:
         serving.wait_until_ready()
         before = questions(serving, "slack", "error")
-        platforms.run(slack.send_envelope("slash_commands", slack.slash_command(NADELLA)))
-        platforms.run(slack.wait_for_delivered(RESPONSE_URL_METHOD))
+        slash_answer(platforms, NADELLA)
         assert questions(serving, "slack", "error") == before + 1
 
     assert Serving(config).run(steps) == 0

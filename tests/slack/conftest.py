@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from fake_slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
+from fake_slack import APP_TOKEN, BOT_TOKEN, FOLLOW_UP_ALWAYS, SIGNING_SECRET, FakeSlack
 
 from bot.answering import AnswerService
-from bot.config import BUNDLED_CORPUS, SlackSettings
+from bot.config import BUNDLED_CORPUS, CorpusAbout, SlackSettings
+from bot.conversation import PROGRESS_AFTER_SECONDS
 from bot.slack_adapter.app import build_app
 from bot.slack_adapter.run import http_mode, socket_mode
 from bot.store import QuestionLog
@@ -57,10 +58,24 @@ async def socket_bot(fake_slack: FakeSlack, service: AnswerService) -> AsyncIter
     async with contextlib.AsyncExitStack() as stack:
 
         async def connect(
-            answer_service: AnswerService | None = None, question_log: QuestionLog | None = None, **settings: Any
+            answer_service: AnswerService | None = None,
+            question_log: QuestionLog | None = None,
+            *,
+            progress_after: float = PROGRESS_AFTER_SECONDS,
+            ack_within: float = FOLLOW_UP_ALWAYS,
+            about: CorpusAbout | None = None,
+            **settings: Any,
         ) -> None:
             slack = SlackSettings(api_base_url=fake_slack.api_url, **settings)
-            app = build_app(answer_service or service, slack, BOT_TOKEN, question_log=question_log)
+            app = build_app(
+                answer_service or service,
+                slack,
+                BOT_TOKEN,
+                question_log=question_log,
+                progress_after=progress_after,
+                ack_within=ack_within,
+                about=about,
+            )
             await stack.enter_async_context(socket_mode(app, APP_TOKEN))
             await fake_slack.wait_until_connected()
 
@@ -73,10 +88,16 @@ async def http_bot(fake_slack: FakeSlack, service: AnswerService) -> AsyncIterat
     async with contextlib.AsyncExitStack() as stack:
 
         async def serve(
-            answer_service: AnswerService | None = None, question_log: QuestionLog | None = None, **settings: Any
+            answer_service: AnswerService | None = None,
+            question_log: QuestionLog | None = None,
+            *,
+            ack_within: float = FOLLOW_UP_ALWAYS,
+            **settings: Any,
         ) -> str:
             slack = SlackSettings(api_base_url=fake_slack.api_url, **settings)
-            app = build_app(answer_service or service, slack, BOT_TOKEN, SIGNING_SECRET, question_log)
+            app = build_app(
+                answer_service or service, slack, BOT_TOKEN, SIGNING_SECRET, question_log, ack_within=ack_within
+            )
             port = await stack.enter_async_context(http_mode(app, "127.0.0.1", 0))
             return f"http://127.0.0.1:{port}/slack/events"
 

@@ -34,6 +34,10 @@ CHANNEL_ID = "C0GENERAL"
 DM_CHANNEL_ID = "D0HUMAN"
 RESPONSE_URL_METHOD = "response_url"
 WAIT_SECONDS = 15.0
+# How long the bot waits for a /ask answer to send in its acknowledgement. The bot fixtures default to not at all,
+# so a test takes the response_url path unless it asks for IN_THE_ACK (this fake has no 3-second deadline).
+FOLLOW_UP_ALWAYS = 0.0
+IN_THE_ACK = 60.0
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,13 @@ class FakeSlack:
     async def wait_for_delivered(self, method: str, count: int = 1) -> list[Sent]:
         await self.wait_for(f"{count} x {method}", lambda: len(self.delivered(method)) >= count)
         return self.delivered(method)
+
+    async def slash_answer(self, ack: dict[str, Any] | None) -> Sent:
+        """The answer to a /ask wherever the bot put it: in its acknowledgement (`ack`: the payload it sent back,
+        returned as a Sent of method "ack"), or, after an acknowledgement without text, to the response_url."""
+        if ack and ack.get("text"):
+            return Sent("ack", ack, None, True)
+        return (await self.wait_for_delivered(RESPONSE_URL_METHOD))[0]
 
     # -- Socket Mode ---------------------------------------------------------------------------------
 
@@ -412,6 +423,10 @@ class FakeSlack:
             return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": {**body, "ts": ts}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._new_ts()}
+        if method == "views.publish":
+            return {"ok": True, "view": {**body["view"], "id": f"V{next(self._ids):08d}"}}
+        if method in ("reactions.add", "reactions.remove"):
+            return {"ok": True}
         if method == "views.open":
             return {"ok": True, "view": {**body["view"], "id": f"V{next(self._ids):08d}"}}
         return {"ok": False, "error": "unknown_method"}
@@ -483,3 +498,35 @@ def block_texts(blocks: list[dict[str, Any]]) -> list[str]:
             if "text" in element:  # a context's mrkdwn text, or a button's plain_text object
                 texts.append(element["text"]["text"] if isinstance(element["text"], dict) else element["text"])
     return texts
+
+
+def block_kit_problems(body: dict[str, Any]) -> list[str]:
+    """Every way a message body breaks Slack's limits or fails slack_sdk's Block Kit models (empty when valid)."""
+    from slack_sdk.errors import SlackObjectFormationError
+    from slack_sdk.models.blocks import Block
+
+    problems: list[str] = []
+    blocks = body.get("blocks") or []
+    if len(blocks) > 50:
+        problems.append(f"{len(blocks)} > 50 blocks")
+    if len(str(body.get("text") or "")) > 40_000:
+        problems.append("text over 40,000 characters")
+    for number, raw in enumerate(blocks, 1):
+        block = Block.parse(raw)
+        if block is None:
+            problems.append(f"block {number} is not a Block Kit block: {raw!r}")
+            continue
+        try:
+            block.validate_json()
+        except SlackObjectFormationError as error:
+            problems.append(f"block {number}: {error}")
+        if block.to_dict() != raw:
+            problems.append(f"block {number} has fields Block Kit does not know: {raw!r}")
+    return problems
+
+
+def pings(body: dict[str, Any]) -> list[str]:
+    """Every Slack ping a message's texts could make: @here/@channel/@everyone, a user group or a user."""
+    import re
+
+    return re.findall(r"<!(?:here|channel|everyone|subteam)[^>]*>|<@[UW][A-Z0-9]+>", Sent("", body, None, True).text)

@@ -6,6 +6,7 @@ A worker stopped with SIGSTOP stands in for one busy with a heavy question (see 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -40,8 +41,9 @@ def worker_pids(service: AnswerService) -> list[int]:
 async def test_http_requests_are_acknowledged_while_every_worker_is_busy(
     fake_slack: FakeSlack, http_bot: BotFactory, pooled_service: AnswerService
 ) -> None:
-    """Acks never wait for a worker: a slash command and a mention get their 200 while no worker can answer;
-    both are answered once the workers run again."""
+    """Acks never wait for a worker: a slash command and a mention get their 200 while no worker can answer (the
+    slash command's is `in_channel`, so Slack shows who asked at once); both are answered once the workers run
+    again."""
     url = await http_bot(pooled_service)
     mention = fake_slack.mention(NADELLA_QUESTION)
     with contextlib.ExitStack() as busy:
@@ -50,7 +52,8 @@ async def test_http_requests_are_acknowledged_while_every_worker_is_busy(
         slash_ack = await fake_slack.post_to_bot(url, fake_slack.slash_command(NADELLA_QUESTION), form=True)
         mention_ack = await fake_slack.post_to_bot(url, fake_slack.event_callback(mention))
 
-        assert slash_ack == (200, "text/plain", "") and mention_ack[0] == 200
+        assert slash_ack[:2] == (200, "application/json") and mention_ack[0] == 200
+        assert json.loads(slash_ack[2]) == {"response_type": "in_channel"}
         assert fake_slack.delivered("response_url") == fake_slack.delivered("chat.postMessage") == []
 
     [response] = await fake_slack.wait_for_delivered("response_url")
@@ -68,7 +71,7 @@ async def test_socket_mode_questions_are_answered_by_the_workers(
     await fake_slack.send_envelope("events_api", fake_slack.event_callback(fake_slack.mention(NADELLA_QUESTION)))
     await fake_slack.send_envelope("events_api", fake_slack.event_callback(fake_slack.direct_message("Nadella?")))
 
-    assert await fake_slack.ack_of(slash) == {"envelope_id": slash}
+    assert await fake_slack.ack_of(slash) == {"envelope_id": slash, "payload": {"response_type": "in_channel"}}
     [response] = await fake_slack.wait_for_delivered("response_url")
     posts = await fake_slack.wait_for_delivered("chat.postMessage", 2)
     assert JEVONS_QUOTE in response.text

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import re
 import signal
@@ -86,12 +87,12 @@ async def test_citebot_slack_answers_slash_mention_and_dm_over_socket_mode(
     """The real command in Socket Mode: each question answered once, in its place; SIGTERM exits 0."""
     async with citebot(tmp_path, fake_slack, "slack") as process:
         await fake_slack.wait_until_connected()
-        await fake_slack.send_envelope("slash_commands", fake_slack.slash_command("what did Nadella say?"))
+        slash = await fake_slack.send_envelope("slash_commands", fake_slack.slash_command("what did Nadella say?"))
         mention = fake_slack.mention("what did Nadella say?")
         await fake_slack.send_envelope("events_api", fake_slack.event_callback(mention))
         await fake_slack.send_envelope("events_api", fake_slack.event_callback(fake_slack.direct_message("Nadella?")))
 
-        [response] = await fake_slack.wait_for_delivered("response_url")
+        response = await fake_slack.slash_answer((await fake_slack.ack_of(slash)).get("payload"))
         posts = await fake_slack.wait_for_delivered("chat.postMessage", 2)
         assert JEVONS_QUOTE in response.text
         in_thread = next(post for post in posts if post.body["channel"] == CHANNEL_ID)
@@ -111,10 +112,10 @@ async def test_citebot_slack_http_serves_signed_requests(fake_slack: FakeSlack, 
         unsigned, _, _ = await fake_slack.post_to_bot(
             url, fake_slack.slash_command("Nadella?"), form=True, signed=False
         )
-        status, _, _ = await fake_slack.post_to_bot(url, fake_slack.slash_command("Nadella?"), form=True)
+        status, _, ack = await fake_slack.post_to_bot(url, fake_slack.slash_command("Nadella?"), form=True)
 
         assert (unsigned, status) == (401, 200)
-        [response] = await fake_slack.wait_for_delivered("response_url")
+        response = await fake_slack.slash_answer(json.loads(ack))
         assert JEVONS_QUOTE in response.text
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), START_SECONDS) == 0
@@ -129,7 +130,7 @@ async def test_ctrl_c_stops_citebot_slack_cleanly_with_its_answer_workers(
     async with citebot(tmp_path, fake_slack, "slack", "--http", "--port", str(port)) as process:
         started = await wait_for_log(process, b"serving Slack on")
         workers = logged_worker_pids(started)
-        status, _, _ = await fake_slack.post_to_bot(
+        status, _, ack = await fake_slack.post_to_bot(
             f"http://127.0.0.1:{port}/slack/events", fake_slack.slash_command("Nadella?"), form=True
         )
         os.killpg(process.pid, signal.SIGINT)
@@ -138,7 +139,7 @@ async def test_ctrl_c_stops_citebot_slack_cleanly_with_its_answer_workers(
         rest = (await process.stderr.read()).decode()
 
     assert status == 200
-    [response] = fake_slack.delivered("response_url")
+    response = await fake_slack.slash_answer(json.loads(ack))  # in the ack, or sent before the bot stopped
     assert JEVONS_QUOTE in response.text
     assert "Traceback" not in rest and "citebot stopped" in rest
     assert len(workers) == 2 and not any(is_running(pid) for pid in workers)

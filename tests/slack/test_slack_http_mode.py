@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from fake_slack import CHANNEL_ID, FakeSlack
+from fake_slack import CHANNEL_ID, FOLLOW_UP_ALWAYS, IN_THE_ACK, FakeSlack, Sent
 
 BotFactory = Callable[..., Awaitable[str]]
 NADELLA_QUESTION = "what did Nadella say?"
 JEVONS_QUOTE = 'Microsoft CEO Nadella quoted the "Jevons Paradox" on social media'
 
 
-async def test_slash_command_is_acknowledged_then_answered(fake_slack: FakeSlack, http_bot: BotFactory) -> None:
-    """A signed, form-encoded /ask gets an empty 200 at once, then one response with the quote."""
-    url = await http_bot()
+async def test_quick_slash_answer_is_the_http_response_itself(fake_slack: FakeSlack, http_bot: BotFactory) -> None:
+    """The answer is ready at once: it is the 200's JSON, `in_channel`, so Slack shows who asked what."""
+    url = await http_bot(ack_within=IN_THE_ACK)
+    status, content_type, body = await fake_slack.post_to_bot(
+        url, fake_slack.slash_command(NADELLA_QUESTION), form=True
+    )
+
+    assert (status, content_type) == (200, "application/json")
+    ack = json.loads(body)
+    assert ack["response_type"] == "in_channel"
+    assert JEVONS_QUOTE in Sent("ack", ack, None, True).text
+    assert fake_slack.attempts("response_url") == []
+
+
+async def test_slow_slash_command_is_acknowledged_in_channel_then_answered(
+    fake_slack: FakeSlack, http_bot: BotFactory
+) -> None:
+    """A signed, form-encoded /ask gets an `in_channel` 200 at once, then one response with the quote."""
+    url = await http_bot(ack_within=FOLLOW_UP_ALWAYS)
     payload = fake_slack.slash_command(NADELLA_QUESTION)
     status, _, body = await fake_slack.post_to_bot(url, payload, form=True)
 
-    assert (status, body) == (200, "")
+    assert (status, json.loads(body)) == (200, {"response_type": "in_channel"})
     [reply] = await fake_slack.wait_for_delivered("response_url")
     assert reply.body["_response_url"] == payload["response_url"]
     assert reply.body["response_type"] == "in_channel"

@@ -30,9 +30,9 @@ def test_manifest_subscribes_to_mentions_and_direct_messages() -> None:
 def test_manifest_requests_exactly_the_bot_scopes_used() -> None:
     lines = manifest_lines()
     start = lines.index("bot:") + 1
-    scopes = [line.removeprefix("- ") for line in lines[start:] if line.startswith("- ")][:4]
-    assert scopes == ["commands", "app_mentions:read", "chat:write", "im:history"]
-    assert lines[start + 4] == "settings:"
+    scopes = [line.removeprefix("- ") for line in lines[start:] if line.startswith("- ")][:5]
+    assert scopes == ["commands", "app_mentions:read", "chat:write", "im:history", "reactions:write"]
+    assert lines[start + 5] == "settings:"
 
 
 def test_manifest_lets_people_message_the_bot() -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import re
 
+from fake_slack import block_texts
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.rendering import help_card
 from bot.slack_adapter.render import (
     FALLBACK_TEXT_LIMIT,
     MESSAGE_BLOCK_LIMIT,
@@ -15,7 +17,7 @@ from bot.slack_adapter.render import (
     delivery_failure_notice,
     escape,
     render_answer,
-    render_usage,
+    render_help,
     with_vote_buttons,
 )
 from retrieval.answers import Answer, Highlight, Quote
@@ -202,8 +204,14 @@ def test_abstention_without_a_note_still_says_not_in_the_documents() -> None:
     assert "documents" in message["text"]
 
 
-def test_usage_names_the_configured_command() -> None:
-    assert "`/cite your question`" in render_usage("/cite")["text"]
+def test_help_card_lists_the_ways_examples_and_who_sees_escaped() -> None:
+    card = help_card(["/cite your question"], ["A <b> & c", "D", "E", "F"], None, ["Who said <!here>?"], "Only you.")
+    message = render_help(card)
+    shown = "\n".join(block_texts(message["blocks"]))
+    assert "• /cite your question" in shown
+    assert "4 documents: “A &lt;b&gt; &amp; c”, “D”, “E” and 1 more." in shown
+    assert "• Who said &lt;!here&gt;?" in shown and "<!here>" not in shown
+    assert shown.endswith("Only you.")
 
 
 def test_delivery_failure_names_the_error_code_and_what_to_do() -> None:

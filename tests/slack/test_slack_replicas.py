@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 
 import pytest
-from fake_slack import APP_TOKEN, BOT_TOKEN, RESPONSE_URL_METHOD, FakeSlack
+from fake_slack import APP_TOKEN, BOT_TOKEN, FOLLOW_UP_ALWAYS, RESPONSE_URL_METHOD, FakeSlack
 from postgres_server import PostgresServer
 
 from bot.answering import AnswerService
@@ -45,7 +45,13 @@ async def two_replicas(
             stack.callback(claims_store.close)
             stack.callback(question_log.close)
             app = build_app(
-                AnswerService(bundled), settings, BOT_TOKEN, None, question_log, SharedClaims(claims_store, "slack")
+                AnswerService(bundled),
+                settings,
+                BOT_TOKEN,
+                None,
+                question_log,
+                SharedClaims(claims_store, "slack"),
+                ack_within=FOLLOW_UP_ALWAYS,  # every /ask answer goes to its response_url, where it is counted
             )
             await stack.enter_async_context(socket_mode(app, APP_TOKEN))
             logs.append(question_log)
