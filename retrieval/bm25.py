@@ -30,7 +30,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse
 
-_ENGINE_FORMAT = 2
+from retrieval.pruning import PostingLists, Workspace, pruned_top_k
+
+_ENGINE_FORMAT = 3  # 3: each term's largest tf-part, the upper bound pruning needs (retrieval/pruning.py)
 _BUILD_CHUNK_PASSAGES = 16_384
 _TERM_CACHE_SIZE = 65_536
 _SELECTION_BLOCK = 1 << 15
@@ -43,7 +45,9 @@ _ARRAY_NAMES = (
     "passages",
     "codes",
     "code_weights",
+    "term_max_weights",
 )
+_BOUND_CHUNK_POSTINGS = 1 << 22
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -79,6 +83,15 @@ class Bm25Engine:
         self._passages: npt.NDArray[np.int32] = arrays["passages"]
         self._codes: npt.NDArray[np.unsignedinteger[Any]] = arrays["codes"]
         self._code_weights: FloatArray = arrays["code_weights"]
+        self._term_max_weights: FloatArray = arrays["term_max_weights"]
+        self._postings = PostingLists(
+            self._idf,
+            self._indptr,
+            self._passages,
+            self._codes,
+            self._code_weights,
+            self._term_max_weights,
+        )
         self.vocabulary_size = len(self._idf)
         self._vocab_bytes = self._vocab_blob.tobytes()  # the only copy: a few MB even for millions of terms
         self._term_id = functools.lru_cache(maxsize=_TERM_CACHE_SIZE)(self._find_term)
@@ -139,15 +152,18 @@ class Bm25Engine:
 
         idf, average_idf = _okapi_idf(np.diff(by_term.indptr).astype(np.int64), passage_count, epsilon)
         code_weights = _code_weights(pair_codes, k1=k1, b=b, average_length=average_length)
+        indptr = by_term.indptr.astype(np.int64)
+        passage_ids = by_term.indices.astype(np.int32, copy=False)
         arrays = {
             "vocab_blob": blob,
             "vocab_offsets": offsets,
             "vocab_order": order,
             "idf": idf,
-            "indptr": by_term.indptr.astype(np.int64),
-            "passages": by_term.indices.astype(np.int32, copy=False),
+            "indptr": indptr,
+            "passages": passage_ids,
             "codes": by_term.data,
             "code_weights": code_weights,
+            "term_max_weights": _term_max_weights(indptr, by_term.data, code_weights),
         }
         return cls(
             arrays,
@@ -174,17 +190,33 @@ class Bm25Engine:
     def scores(self, query: Sequence[str]) -> FloatArray:
         """A float64 score per passage, equal to BM25Okapi.get_scores(query); repeated tokens count twice."""
         scores = np.zeros(self.passage_count, dtype=np.float64)
-        self._add_scores(query, scores, self._scratch().weights)
+        self._add_scores(query, scores, self._workspace().weights)
         return scores
 
     def top_k(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """The k best (passage id, score), best first; only scores > 0; equal scores by lower passage id."""
+        """The k best (passage id, score), best first; only scores > 0; equal scores by lower passage id.
+
+        Exactly `top_k_exhaustive`'s answer, scores bit for bit; by MaxScore (retrieval/pruning.py) when that
+        pays, skipping the postings of common terms that cannot lift a passage into the top k.
+        """
         if k <= 0:
             return []
-        scratch = self._scratch()
-        scratch.scores.fill(0.0)
-        self._add_scores(query, scratch.scores, scratch.weights)
-        return _best(scratch.scores, k)
+        found = pruned_top_k(self._postings, self._term_ids(query), k, self._workspace())
+        if found is None:  # nothing worth skipping, or a negative idf (tiny or odd corpora)
+            return self.top_k_exhaustive(query, k)
+        return found
+
+    def top_k_exhaustive(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """`top_k` by scoring every posting of every question term: the reference the pruned path must equal."""
+        if k <= 0:
+            return []
+        workspace = self._workspace()
+        scores = workspace.scores
+        try:
+            self._add_scores(query, scores, workspace.weights)
+            return _best(scores, k)
+        finally:
+            scores.fill(0.0)  # the workspace is all zeros between questions
 
     def _add_scores(self, query: Sequence[str], scores: FloatArray, weights: FloatArray) -> None:
         """Add each known token's postings, in question order (rank-bm25's order of additions)."""
@@ -195,13 +227,13 @@ class Bm25Engine:
             term_weights *= self._idf[term]  # idf * tf-part, the product rank-bm25 forms
             np.add.at(scores, self._passages[start:end], term_weights)  # numpy 2's add.at: a fast scatter-add
 
-    def _scratch(self) -> _Scratch:
-        """Per-thread buffers: fresh passage-sized arrays every question would cost page faults, not just time."""
-        scratch: _Scratch | None = getattr(self._thread_local, "scratch", None)
-        if scratch is None:
-            scratch = _Scratch(self.passage_count, self._longest_postings)
-            self._thread_local.scratch = scratch
-        return scratch
+    def _workspace(self) -> Workspace:
+        """This thread's buffers (retrieval/pruning.py), made at its first question."""
+        workspace: Workspace | None = getattr(self._thread_local, "workspace", None)
+        if workspace is None:
+            workspace = Workspace(self.passage_count, self._longest_postings)
+            self._thread_local.workspace = workspace
+        return workspace
 
     def _term_ids(self, query: Sequence[str]) -> list[int]:
         return [term for term in map(self._term_id, query) if term >= 0]
@@ -237,6 +269,7 @@ class Bm25Engine:
             "passages": self._passages,
             "codes": self._codes,
             "code_weights": self._code_weights,
+            "term_max_weights": self._term_max_weights,
         }
         meta: dict[str, Any] = {
             "engine_format": _ENGINE_FORMAT,
@@ -286,20 +319,11 @@ class Bm25Engine:
             "codes": len(self._codes) == postings,
             "passages": postings == 0 or int(self._passages.max()) < self.passage_count,
             "code_weights": postings == 0 or int(self._codes.max()) < len(self._code_weights),
+            "term_max_weights": len(self._term_max_weights) == vocabulary,
         }
         broken = [name for name, ok in checks.items() if not ok]
         if broken:
             raise ValueError(f"BM25 arrays inconsistent: {', '.join(broken)}")
-
-
-class _Scratch:
-    """One thread's reusable score vector and weight buffer."""
-
-    __slots__ = ("scores", "weights")
-
-    def __init__(self, passages: int, longest_postings: int) -> None:
-        self.scores: FloatArray = np.zeros(passages, dtype=np.float64)
-        self.weights: FloatArray = np.empty(longest_postings, dtype=np.float64)
 
 
 def _best(scores: FloatArray, k: int) -> list[tuple[int, float]]:
@@ -367,6 +391,22 @@ def _drain(parts: list[Any], dtype: type[np.generic], total: int) -> Any:
         part = parts.pop()
         out[position : position + len(part)] = part
         position += len(part)
+    return out
+
+
+def _term_max_weights(
+    indptr: IntArray, codes: npt.NDArray[np.unsignedinteger[Any]], code_weights: FloatArray
+) -> FloatArray:
+    """Each term's largest tf-part, MaxScore's upper bound; a few million postings at a time, to bound memory."""
+    terms = len(indptr) - 1
+    out = np.zeros(terms, dtype=np.float64)
+    first = 0
+    while first < terms:  # every term has at least one posting, so reduceat's segments are never empty
+        last = int(np.searchsorted(indptr, indptr[first] + _BOUND_CHUNK_POSTINGS, side="right")) - 1
+        last = min(max(last, first + 1), terms)
+        start, end = int(indptr[first]), int(indptr[last])
+        out[first:last] = np.maximum.reduceat(code_weights[codes[start:end]], indptr[first:last] - start)
+        first = last
     return out
 
 

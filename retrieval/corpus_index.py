@@ -47,7 +47,7 @@ from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
 
-INDEX_SCHEMA = 4
+INDEX_SCHEMA = 5
 _PASSAGE_ARRAYS = (
     "sentence_start",
     "sentence_end",
