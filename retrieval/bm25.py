@@ -199,12 +199,17 @@ class Bm25Engine:
         Exactly `top_k_exhaustive`'s answer, scores bit for bit; by MaxScore (retrieval/pruning.py) when that
         pays, skipping the postings of common terms that cannot lift a passage into the top k.
         """
-        if k <= 0:
-            return []
-        found = pruned_top_k(self._postings, self._term_ids(query), k, self._workspace())
+        found = self.top_k_pruned(query, k)
         if found is None:  # nothing worth skipping, or a negative idf (tiny or odd corpora)
             return self.top_k_exhaustive(query, k)
         return found
+
+    def top_k_pruned(self, query: Sequence[str], k: int, *, always: bool = False) -> list[tuple[int, float]] | None:
+        """`top_k` by MaxScore, or None where exhaustive scoring is cheaper; `always` prunes wherever that can be
+        exact (for tests and benchmarks): None then means a question term has a negative idf."""
+        if k <= 0:
+            return []
+        return pruned_top_k(self._postings, self._term_ids(query), k, self._workspace(), always=always)
 
     def top_k_exhaustive(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
         """`top_k` by scoring every posting of every question term: the reference the pruned path must equal."""

@@ -28,6 +28,7 @@ grouping); every comparison keeps a relative margin far wider than any such roun
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,8 +43,10 @@ IntArray = npt.NDArray[np.int64]
 # Relative safety margin on every pruning comparison: summing a few hundred float64 numbers in another order
 # or grouping moves a sum by well under 1e-13 of itself.
 _MARGIN = 1e-9
-# Questions with fewer postings than this share of the passages are scored exhaustively: they cost little.
+# Questions with fewer postings than this share of the passages, or than this many, are scored exhaustively:
+# they cost little (about a millisecond for 100,000), and planning the pruning costs about as much.
 _PRUNE_FROM_SHARE = 0.5
+_PRUNE_FROM_POSTINGS = 100_000
 # The rarest terms scored before the floor is known hold up to this share of the question's postings.
 _FIRST_SHARE = 1 / 64
 # Pruning goes ahead only when its planned work is below this share of the question's postings.
@@ -139,11 +142,12 @@ class _Terms:
 
 
 def pruned_top_k(
-    postings: PostingLists, question: Sequence[int], k: int, workspace: Workspace
+    postings: PostingLists, question: Sequence[int], k: int, workspace: Workspace, *, always: bool = False
 ) -> list[tuple[int, float]] | None:
     """The k best (passage, score) for known term ids in question order, exactly as exhaustive top-k finds them.
 
-    None when scoring exhaustively is the better way (see the module's docstring).
+    None when scoring exhaustively is the better way (see the module's docstring); with `always`, None only
+    when pruning could not be exact (a negative idf).
     """
     if k <= 0 or not question:
         return []
@@ -151,7 +155,8 @@ def pruned_top_k(
     ids = np.fromiter(multiplicity, dtype=np.int64, count=len(multiplicity))
     lengths = postings.indptr[ids + 1] - postings.indptr[ids]
     total = int(lengths.sum())
-    if total < len(workspace.scores) * _PRUNE_FROM_SHARE or (postings.idf[ids] < 0).any():
+    few = total < max(_PRUNE_FROM_POSTINGS, len(workspace.scores) * _PRUNE_FROM_SHARE)
+    if (postings.idf[ids] < 0).any() or (few and not always):
         return None
     counts = np.fromiter(multiplicity.values(), dtype=np.float64, count=len(ids))
     bounds = counts * postings.idf[ids] * postings.term_max_weights[ids] * (1 + _MARGIN)
@@ -163,7 +168,7 @@ def pruned_top_k(
         lengths[order],
         np.append(np.cumsum(bounds[::-1])[::-1], 0.0) * (1 + _MARGIN),
     )
-    return _maxscore(postings, question, terms, k, workspace, budget=total * _WORTH_SHARE)
+    return _maxscore(postings, question, terms, k, workspace, budget=math.inf if always else total * _WORTH_SHARE)
 
 
 def _maxscore(
@@ -173,7 +178,9 @@ def _maxscore(
     if least_work > budget:
         return None  # even the rarest term's passages alone would cost too many look-ups
     cumulative = np.cumsum(terms.lengths)
+    # The first terms: a small share of the postings, but enough passages (if it can be) for k whole scores.
     first = int(np.searchsorted(cumulative, max(cumulative[0], cumulative[-1] * _FIRST_SHARE), side="right"))
+    first = max(first, min(len(terms.ids), int(np.searchsorted(cumulative, k)) + 1))
     touched: list[npt.NDArray[np.int32]] = []
     try:
         for i in range(first):
