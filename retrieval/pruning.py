@@ -56,6 +56,8 @@ _WORTH_SHARE = 0.5
 _SEARCH_COST = 16
 # Scanning or zeroing the whole score vector costs about this many passages per touched posting.
 _SCAN_COST = 16
+# Questions with at most passages / this many postings are scored in full without any pass over every passage.
+_SPARSE_COST = 32
 # How many leading passages (per k, and at least) are scored whole for the floor.
 _LEADERS = 16
 _MIN_LEADERS = 256
@@ -155,6 +157,8 @@ def pruned_top_k(
     ids = np.fromiter(multiplicity, dtype=np.int64, count=len(multiplicity))
     lengths = postings.indptr[ids + 1] - postings.indptr[ids]
     total = int(lengths.sum())
+    if total * _SPARSE_COST <= len(workspace.scores) and not always:
+        return _score_all(postings, question, k, workspace, total)
     few = total < max(_PRUNE_FROM_POSTINGS, len(workspace.scores) * _PRUNE_FROM_SHARE)
     if (postings.idf[ids] < 0).any() or (few and not always):
         return None
@@ -227,6 +231,21 @@ def _maxscore(
     return _best_of(finalists, exact, k)
 
 
+def _score_all(
+    postings: PostingLists, question: Sequence[int], k: int, workspace: Workspace, total: int
+) -> list[tuple[int, float]]:
+    """Every posting, as the exhaustive path scores them, but the best k chosen among the passages touched
+    rather than by a pass over every passage: for questions with few postings in a large corpus."""
+    touched: list[npt.NDArray[np.int32]] = []
+    try:
+        for term in question:  # question order, repeats included
+            touched.append(workspace.add(postings, term, 1.0))
+        candidates = workspace.holders(touched, total)
+        return _best_of(candidates, workspace.scores[candidates], k)
+    finally:
+        workspace.clear(touched, total)
+
+
 def _leaders_floor(
     postings: PostingLists, terms: _Terms, first_unscored: int, candidates: IntArray, k: int, workspace: Workspace
 ) -> float:
@@ -279,7 +298,9 @@ def _kth_best(values: FloatArray, k: int) -> float:
 
 def _best_of(passages: IntArray, scores: FloatArray, k: int) -> list[tuple[int, float]]:
     """The k best positive scores, best first, equal scores by lower passage id (the exhaustive rule)."""
-    positive = scores > 0
-    passages, scores = passages[positive], scores[positive]
+    keep = scores > 0
+    if np.count_nonzero(keep) > k:
+        keep &= scores >= np.partition(scores, len(scores) - k)[len(scores) - k]  # ties at the k-th all stay
+    passages, scores = passages[keep], scores[keep]
     best = np.lexsort((passages, -scores))[:k]
     return [(int(passages[i]), float(scores[i])) for i in best]

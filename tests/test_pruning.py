@@ -112,11 +112,19 @@ class TestWhenItPrunes:
         assert pruned == engine.top_k_exhaustive(question, 10)
         assert all("unusual" in corpus[passage] for passage, _ in pruned)
 
-    def test_a_question_with_few_postings_is_scored_exhaustively(self) -> None:
+    def test_a_question_with_few_postings_is_scored_in_full(self) -> None:
+        """Nothing worth skipping: every posting is scored, the best chosen among the passages touched."""
         corpus = zipfian_corpus(3000, 3000, seed=28)
         engine = Bm25Engine.build(corpus, **PARAMETERS)
-        assert engine.top_k_pruned(["w2999", "w2998"], 10) is None
-        assert engine.top_k(["w2999", "w2998"], 10) == engine.top_k_exhaustive(["w2999", "w2998"], 10)
+        rare = ["w2999", "w2998", "w2999"]
+        assert sum(engine.document_frequency(word) for word in rare) * 32 <= engine.passage_count
+        assert engine.top_k_pruned(rare, 10) == engine.top_k_exhaustive(rare, 10) != []
+
+    def test_a_question_of_common_words_in_a_small_corpus_is_left_to_exhaustive_scoring(self) -> None:
+        corpus = zipfian_corpus(3000, 3000, seed=28)
+        engine = Bm25Engine.build(corpus, **PARAMETERS)
+        assert engine.top_k_pruned(["w0", "w1", "w5"], 10) is None
+        assert engine.top_k(["w0", "w1", "w5"], 10) == engine.top_k_exhaustive(["w0", "w1", "w5"], 10)
 
     def test_a_negative_idf_is_left_to_exhaustive_scoring(self) -> None:
         """With most words in most passages the mean idf, and so the epsilon floor, is negative: no lower bounds."""
