@@ -21,19 +21,22 @@ from __future__ import annotations
 
 import functools
 import math
+import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse
 
 from retrieval.pruning import PostingLists, Workspace, pruned_top_k
+from retrieval.segments import PostingSegments
 
 _ENGINE_FORMAT = 3  # 3: each term's largest tf-part, the upper bound pruning needs (retrieval/pruning.py)
 _BUILD_CHUNK_PASSAGES = 16_384
+_SEGMENT_PASSAGES = 65_536
 _TERM_CACHE_SIZE = 65_536
 _SELECTION_BLOCK = 1 << 15
 _ARRAY_NAMES = (
@@ -101,33 +104,44 @@ class Bm25Engine:
     # ---------------------------------------------------------------- building
 
     @classmethod
-    def build(cls, passages: Iterable[Sequence[str]], *, k1: float, b: float, epsilon: float) -> Bm25Engine:
-        """Index tokenised passages (any iterable: a generator keeps only one chunk of token lists alive)."""
+    def build(
+        cls,
+        passages: Iterable[Sequence[str]],
+        *,
+        k1: float,
+        b: float,
+        epsilon: float,
+        segment_passages: int = _SEGMENT_PASSAGES,
+    ) -> Bm25Engine:
+        """Index tokenised passages (any iterable: a generator keeps only one chunk of token lists alive).
+
+        Postings are sorted term-major a segment of `segment_passages` at a time and merged at the end
+        (retrieval/segments.py), so the memory needed beyond the finished engine is one segment's.
+        """
         vocabulary: defaultdict[str, int] = defaultdict()
         vocabulary.default_factory = vocabulary.__len__  # a new term gets the next id, in first-seen order
         term_id = vocabulary.__getitem__
         pair_codes: dict[tuple[int, int], int] = {}
-        lengths: list[int] = []
-        chunk_terms: list[npt.NDArray[np.int32]] = []
-        chunk_codes: list[npt.NDArray[np.unsignedinteger[Any]]] = []
-        chunk_counts: list[npt.NDArray[np.int64]] = []
+        length_total = 0
+        with tempfile.TemporaryDirectory(prefix="citebot-segments-") as spill:
+            segments = PostingSegments(Path(spill), segment_passages)
+            batch_ids: list[int] = []
+            batch_lengths: list[int] = []
+            for tokens in passages:
+                batch_ids.extend(map(term_id, tokens))
+                batch_lengths.append(len(tokens))
+                if len(batch_lengths) == min(_BUILD_CHUNK_PASSAGES, segment_passages):
+                    _add_chunk(batch_ids, batch_lengths, pair_codes, segments, len(vocabulary))
+                    length_total += sum(batch_lengths)
+                    batch_ids, batch_lengths = [], []
+            if batch_lengths:
+                _add_chunk(batch_ids, batch_lengths, pair_codes, segments, len(vocabulary))
+                length_total += sum(batch_lengths)
+            del batch_ids
+            indptr, passage_ids, codes = segments.merge(len(vocabulary), _code_dtype(len(pair_codes)))
 
-        batch_ids: list[int] = []
-        batch_lengths: list[int] = []
-        for tokens in passages:
-            batch_ids.extend(map(term_id, tokens))
-            batch_lengths.append(len(tokens))
-            if len(batch_lengths) == _BUILD_CHUNK_PASSAGES:
-                _add_chunk(batch_ids, batch_lengths, pair_codes, chunk_terms, chunk_codes, chunk_counts)
-                lengths.extend(batch_lengths)
-                batch_ids, batch_lengths = [], []
-        if batch_lengths:
-            _add_chunk(batch_ids, batch_lengths, pair_codes, chunk_terms, chunk_codes, chunk_counts)
-            lengths.extend(batch_lengths)
-        del batch_ids
-
-        passage_count = len(lengths)
-        average_length = sum(lengths) / passage_count if passage_count else 0.0
+        passage_count = segments.passage_count
+        average_length = length_total / passage_count if passage_count else 0.0
         terms = list(vocabulary)  # by id, that is in first-seen order
         del vocabulary
         blob, offsets = _encode_vocabulary(terms)
@@ -135,35 +149,18 @@ class Bm25Engine:
         order = np.array(sorted(range(len(terms)), key=terms.__getitem__), dtype=np.int32)
         del terms
 
-        postings = sum(len(part) for part in chunk_terms)
-        passage_indptr = np.zeros(passage_count + 1, dtype=np.int64)
-        np.cumsum(_drain(chunk_counts, np.int64, passage_count), out=passage_indptr[1:])
-        matrix = scipy.sparse.csr_matrix(
-            (
-                _drain(chunk_codes, _code_dtype(len(pair_codes)), postings),
-                _drain(chunk_terms, np.int32, postings),
-                passage_indptr,
-            ),
-            shape=(passage_count, len(order)),
-            copy=False,
-        )
-        by_term = matrix.tocsc()  # a counting sort: inside each term, passages come out ascending
-        del matrix
-
-        idf, average_idf = _okapi_idf(np.diff(by_term.indptr).astype(np.int64), passage_count, epsilon)
+        idf, average_idf = _okapi_idf(np.diff(indptr), passage_count, epsilon)
         code_weights = _code_weights(pair_codes, k1=k1, b=b, average_length=average_length)
-        indptr = by_term.indptr.astype(np.int64)
-        passage_ids = by_term.indices.astype(np.int32, copy=False)
-        arrays = {
+        arrays: dict[str, np.ndarray] = {
             "vocab_blob": blob,
             "vocab_offsets": offsets,
             "vocab_order": order,
             "idf": idf,
             "indptr": indptr,
             "passages": passage_ids,
-            "codes": by_term.data,
+            "codes": codes,
             "code_weights": code_weights,
-            "term_max_weights": _term_max_weights(indptr, by_term.data, code_weights),
+            "term_max_weights": _term_max_weights(indptr, codes, code_weights),
         }
         return cls(
             arrays,
@@ -359,9 +356,8 @@ def _add_chunk(
     term_ids: list[int],
     lengths: list[int],
     pair_codes: dict[tuple[int, int], int],
-    chunk_terms: list[npt.NDArray[np.int32]],
-    chunk_codes: list[npt.NDArray[np.unsignedinteger[Any]]],
-    chunk_counts: list[npt.NDArray[np.int64]],
+    segments: PostingSegments,
+    vocabulary_size: int,
 ) -> None:
     """Turn a chunk of passages into (passage, term, code) postings, sorted by passage then term."""
     tokens = np.asarray(term_ids, dtype=np.int64)
@@ -382,21 +378,12 @@ def _add_chunk(
         ],
         dtype=np.int64,
     ).astype(_code_dtype(len(pair_codes)))
-    chunk_terms.append((keys % span).astype(np.int32))
-    chunk_codes.append(local_to_global[inverse])
-    chunk_counts.append(np.bincount(passage_of_posting, minlength=len(lengths)).astype(np.int64))
-
-
-def _drain(parts: list[Any], dtype: type[np.generic], total: int) -> Any:
-    """Concatenate while freeing the parts one by one, so the memory never holds both copies."""
-    out = np.empty(total, dtype=dtype)
-    position = 0
-    parts.reverse()
-    while parts:
-        part = parts.pop()
-        out[position : position + len(part)] = part
-        position += len(part)
-    return out
+    segments.add_chunk(
+        (keys % span).astype(np.int32),
+        local_to_global[inverse],
+        np.bincount(passage_of_posting, minlength=len(lengths)).astype(np.int64),
+        vocabulary_size,
+    )
 
 
 def _term_max_weights(
