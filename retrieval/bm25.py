@@ -13,6 +13,10 @@ Those are rank-bm25's float64 operations in rank-bm25's order, so the scores are
 (idf uses ``math.log`` and the mean idf is summed sequentially in first-seen order, as rank-bm25 does).
 Float32 weights would not hold the 1e-6 promise: a weight near 30 has float32 steps of about 2e-6.
 
+`top_k` skips what cannot matter (MaxScore over each term's largest tf-part, retrieval/pruning.py) and
+returns exactly what `top_k_exhaustive`, which reads every posting, returns.  `build` sorts postings a
+segment at a time (retrieval/segments.py), so it needs memory for the finished arrays and one segment.
+
 The vocabulary is stored as one UTF-8 blob with offsets plus its byte order, so a saved engine loads without
 building a dictionary: a question's terms are found by binary search (and remembered in a small cache).
 """
