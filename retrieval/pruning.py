@@ -43,8 +43,10 @@ IntArray = npt.NDArray[np.int64]
 # Relative safety margin on every pruning comparison: summing a few hundred float64 numbers in another order
 # or grouping moves a sum by well under 1e-13 of itself.
 _MARGIN = 1e-9
-# Questions with fewer postings than this are scored exhaustively: planning the pruning would cost about as much.
-_PRUNE_FROM_POSTINGS = 30_000
+# Questions with fewer postings than this share of the passages, or than this many, are scored exhaustively:
+# they cost little (about a millisecond for 100,000), and planning the pruning costs about as much.
+_PRUNE_FROM_SHARE = 0.5
+_PRUNE_FROM_POSTINGS = 100_000
 # The rarest terms scored before the floor is known hold up to this share of the question's postings.
 _FIRST_SHARE = 1 / 64
 # Pruning goes ahead only when its planned work is below this share of the question's postings.
@@ -157,7 +159,8 @@ def pruned_top_k(
     total = int(lengths.sum())
     if total * _SPARSE_COST <= len(workspace.scores) and not always:
         return _score_all(postings, question, k, workspace, total)
-    if (postings.idf[ids] < 0).any() or (total < _PRUNE_FROM_POSTINGS and not always):
+    few = total < max(_PRUNE_FROM_POSTINGS, len(workspace.scores) * _PRUNE_FROM_SHARE)
+    if (postings.idf[ids] < 0).any() or (few and not always):
         return None
     counts = np.fromiter(multiplicity.values(), dtype=np.float64, count=len(ids))
     bounds = counts * postings.idf[ids] * postings.term_max_weights[ids] * (1 + _MARGIN)
