@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sysconfig
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,6 +190,26 @@ def questions_from_passages(passages: list[list[str]], count: int, seed: int = S
         passage = non_empty[int(rng.integers(len(non_empty)))]
         size = int(rng.integers(QUESTION_WORDS[0], QUESTION_WORDS[1] + 1))
         questions.append([passage[int(i)] for i in rng.integers(len(passage), size=size)])
+    return questions
+
+
+def keyword_questions_from_passages(
+    passages: list[list[str]], count: int, skip_most_common: int = 100, seed: int = SEED + 3
+) -> list[list[str]]:
+    """Like `questions_from_passages`, without the corpus's `skip_most_common` most frequent words: the
+    questions a front end that drops stopwords would ask (rarer words, shorter posting lists)."""
+    frequencies: Counter[str] = Counter()
+    for passage in passages[:: max(1, len(passages) // 20_000)]:  # a sample is enough to rank the top words
+        frequencies.update(passage)
+    common = {word for word, _ in frequencies.most_common(skip_most_common)}
+    rng = np.random.default_rng(seed)
+    questions: list[list[str]] = []
+    while len(questions) < count:
+        words = [word for word in passages[int(rng.integers(len(passages)))] if word not in common]
+        if not words:
+            continue
+        size = int(rng.integers(QUESTION_WORDS[0], QUESTION_WORDS[1] + 1))
+        questions.append([words[int(i)] for i in rng.integers(len(words), size=size)])
     return questions
 
 

@@ -29,7 +29,7 @@ def render_report(results: dict[str, Any]) -> str:
         "",
         "## Engines side by side",
         "",
-        "Same token lists and questions for all three. *peak RSS* is the whole build process, including "
+        "Same token lists and questions for all engines. *peak RSS* is the whole build process, including "
         "the token lists given to the engine (*corpus*); *load* opens the saved index in a new process; "
         "*first* is the first question right after loading.",
         "",
@@ -116,7 +116,7 @@ def machine_description() -> list[str]:
         memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
     except (OSError, IndexError, ValueError):
         pass
-    versions = ", ".join(f"{name} {_version(name)}" for name in ("numpy", "scipy", "rank-bm25", "bm25s"))
+    versions = ", ".join(f"{name} {_version(name)}" for name in ("numpy", "scipy", "rank-bm25", "bm25s", "tantivy"))
     return [
         f"{cpu}, {os.cpu_count()} cores{memory}",
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
@@ -179,7 +179,7 @@ def ratio_rows(runs: list[dict[str, Any]]) -> list[Row]:
         ours = _measured(runs, *key, "citebot")
         if ours is None:
             continue
-        for baseline in ("rank-bm25", "bm25s"):
+        for baseline in ("rank-bm25", "bm25s", "tantivy"):
             theirs = _measured(runs, *key, baseline)
             if theirs is None:
                 continue

@@ -28,7 +28,7 @@ from bench.report import render_report
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
-ENGINE_ORDER = ("citebot", "rank-bm25", "bm25s")
+ENGINE_ORDER = ("citebot", "rank-bm25", "bm25s", "tantivy")
 WORKER_TIMEOUT_S = 3600
 REAL_MIN_PASSAGES = 10_000
 

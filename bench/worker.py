@@ -49,6 +49,9 @@ def engine_build(spec: dict[str, Any]) -> dict[str, Any]:
     peak = peak_rss_mb()
     with stopwatch() as save:
         engine.save(index_dir)
+    close = getattr(engine, "close", None)  # tantivy builds in a temporary directory
+    if close is not None:
+        close()
     return {
         "passages": len(passages),
         "tokens": sum(map(len, passages)),

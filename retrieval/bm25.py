@@ -13,6 +13,10 @@ Those are rank-bm25's float64 operations in rank-bm25's order, so the scores are
 (idf uses ``math.log`` and the mean idf is summed sequentially in first-seen order, as rank-bm25 does).
 Float32 weights would not hold the 1e-6 promise: a weight near 30 has float32 steps of about 2e-6.
 
+`top_k` skips what cannot matter (MaxScore over each term's largest tf-part, retrieval/pruning.py) and
+returns exactly what `top_k_exhaustive`, which reads every posting, returns.  `build` sorts postings a
+segment at a time (retrieval/segments.py), so it needs memory for the finished arrays and one segment.
+
 The vocabulary is stored as one UTF-8 blob with offsets plus its byte order, so a saved engine loads without
 building a dictionary: a question's terms are found by binary search (and remembered in a small cache).
 """
@@ -21,17 +25,22 @@ from __future__ import annotations
 
 import functools
 import math
+import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse
 
-_ENGINE_FORMAT = 2
+from retrieval.pruning import PostingLists, Workspace, pruned_top_k
+from retrieval.segments import PostingSegments
+
+_ENGINE_FORMAT = 3  # 3: each term's largest tf-part, the upper bound pruning needs (retrieval/pruning.py)
 _BUILD_CHUNK_PASSAGES = 16_384
+_SEGMENT_PASSAGES = 65_536
 _TERM_CACHE_SIZE = 65_536
 _SELECTION_BLOCK = 1 << 15
 _ARRAY_NAMES = (
@@ -43,7 +52,9 @@ _ARRAY_NAMES = (
     "passages",
     "codes",
     "code_weights",
+    "term_max_weights",
 )
+_BOUND_CHUNK_POSTINGS = 1 << 22
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -79,6 +90,15 @@ class Bm25Engine:
         self._passages: npt.NDArray[np.int32] = arrays["passages"]
         self._codes: npt.NDArray[np.unsignedinteger[Any]] = arrays["codes"]
         self._code_weights: FloatArray = arrays["code_weights"]
+        self._term_max_weights: FloatArray = arrays["term_max_weights"]
+        self._postings = PostingLists(
+            self._idf,
+            self._indptr,
+            self._passages,
+            self._codes,
+            self._code_weights,
+            self._term_max_weights,
+        )
         self.vocabulary_size = len(self._idf)
         self._vocab_bytes = self._vocab_blob.tobytes()  # the only copy: a few MB even for millions of terms
         self._term_id = functools.lru_cache(maxsize=_TERM_CACHE_SIZE)(self._find_term)
@@ -88,33 +108,44 @@ class Bm25Engine:
     # ---------------------------------------------------------------- building
 
     @classmethod
-    def build(cls, passages: Iterable[Sequence[str]], *, k1: float, b: float, epsilon: float) -> Bm25Engine:
-        """Index tokenised passages (any iterable: a generator keeps only one chunk of token lists alive)."""
+    def build(
+        cls,
+        passages: Iterable[Sequence[str]],
+        *,
+        k1: float,
+        b: float,
+        epsilon: float,
+        segment_passages: int = _SEGMENT_PASSAGES,
+    ) -> Bm25Engine:
+        """Index tokenised passages (any iterable: a generator keeps only one chunk of token lists alive).
+
+        Postings are sorted term-major a segment of `segment_passages` at a time and merged at the end
+        (retrieval/segments.py), so the memory needed beyond the finished engine is one segment's.
+        """
         vocabulary: defaultdict[str, int] = defaultdict()
         vocabulary.default_factory = vocabulary.__len__  # a new term gets the next id, in first-seen order
         term_id = vocabulary.__getitem__
         pair_codes: dict[tuple[int, int], int] = {}
-        lengths: list[int] = []
-        chunk_terms: list[npt.NDArray[np.int32]] = []
-        chunk_codes: list[npt.NDArray[np.unsignedinteger[Any]]] = []
-        chunk_counts: list[npt.NDArray[np.int64]] = []
+        length_total = 0
+        with tempfile.TemporaryDirectory(prefix="citebot-segments-") as spill:
+            segments = PostingSegments(Path(spill), segment_passages)
+            batch_ids: list[int] = []
+            batch_lengths: list[int] = []
+            for tokens in passages:
+                batch_ids.extend(map(term_id, tokens))
+                batch_lengths.append(len(tokens))
+                if len(batch_lengths) == min(_BUILD_CHUNK_PASSAGES, segment_passages):
+                    _add_chunk(batch_ids, batch_lengths, pair_codes, segments, len(vocabulary))
+                    length_total += sum(batch_lengths)
+                    batch_ids, batch_lengths = [], []
+            if batch_lengths:
+                _add_chunk(batch_ids, batch_lengths, pair_codes, segments, len(vocabulary))
+                length_total += sum(batch_lengths)
+            del batch_ids
+            indptr, passage_ids, codes = segments.merge(len(vocabulary), _code_dtype(len(pair_codes)))
 
-        batch_ids: list[int] = []
-        batch_lengths: list[int] = []
-        for tokens in passages:
-            batch_ids.extend(map(term_id, tokens))
-            batch_lengths.append(len(tokens))
-            if len(batch_lengths) == _BUILD_CHUNK_PASSAGES:
-                _add_chunk(batch_ids, batch_lengths, pair_codes, chunk_terms, chunk_codes, chunk_counts)
-                lengths.extend(batch_lengths)
-                batch_ids, batch_lengths = [], []
-        if batch_lengths:
-            _add_chunk(batch_ids, batch_lengths, pair_codes, chunk_terms, chunk_codes, chunk_counts)
-            lengths.extend(batch_lengths)
-        del batch_ids
-
-        passage_count = len(lengths)
-        average_length = sum(lengths) / passage_count if passage_count else 0.0
+        passage_count = segments.passage_count
+        average_length = length_total / passage_count if passage_count else 0.0
         terms = list(vocabulary)  # by id, that is in first-seen order
         del vocabulary
         blob, offsets = _encode_vocabulary(terms)
@@ -122,32 +153,18 @@ class Bm25Engine:
         order = np.array(sorted(range(len(terms)), key=terms.__getitem__), dtype=np.int32)
         del terms
 
-        postings = sum(len(part) for part in chunk_terms)
-        passage_indptr = np.zeros(passage_count + 1, dtype=np.int64)
-        np.cumsum(_drain(chunk_counts, np.int64, passage_count), out=passage_indptr[1:])
-        matrix = scipy.sparse.csr_matrix(
-            (
-                _drain(chunk_codes, _code_dtype(len(pair_codes)), postings),
-                _drain(chunk_terms, np.int32, postings),
-                passage_indptr,
-            ),
-            shape=(passage_count, len(order)),
-            copy=False,
-        )
-        by_term = matrix.tocsc()  # a counting sort: inside each term, passages come out ascending
-        del matrix
-
-        idf, average_idf = _okapi_idf(np.diff(by_term.indptr).astype(np.int64), passage_count, epsilon)
+        idf, average_idf = _okapi_idf(np.diff(indptr), passage_count, epsilon)
         code_weights = _code_weights(pair_codes, k1=k1, b=b, average_length=average_length)
-        arrays = {
+        arrays: dict[str, np.ndarray] = {
             "vocab_blob": blob,
             "vocab_offsets": offsets,
             "vocab_order": order,
             "idf": idf,
-            "indptr": by_term.indptr.astype(np.int64),
-            "passages": by_term.indices.astype(np.int32, copy=False),
-            "codes": by_term.data,
+            "indptr": indptr,
+            "passages": passage_ids,
+            "codes": codes,
             "code_weights": code_weights,
+            "term_max_weights": _term_max_weights(indptr, codes, code_weights),
         }
         return cls(
             arrays,
@@ -174,17 +191,38 @@ class Bm25Engine:
     def scores(self, query: Sequence[str]) -> FloatArray:
         """A float64 score per passage, equal to BM25Okapi.get_scores(query); repeated tokens count twice."""
         scores = np.zeros(self.passage_count, dtype=np.float64)
-        self._add_scores(query, scores, self._scratch().weights)
+        self._add_scores(query, scores, self._workspace().weights)
         return scores
 
     def top_k(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """The k best (passage id, score), best first; only scores > 0; equal scores by lower passage id."""
+        """The k best (passage id, score), best first; only scores > 0; equal scores by lower passage id.
+
+        Exactly `top_k_exhaustive`'s answer, scores bit for bit; by MaxScore (retrieval/pruning.py) when that
+        pays, skipping the postings of common terms that cannot lift a passage into the top k.
+        """
+        found = self.top_k_pruned(query, k)
+        if found is None:  # nothing worth skipping, or a negative idf (tiny or odd corpora)
+            return self.top_k_exhaustive(query, k)
+        return found
+
+    def top_k_pruned(self, query: Sequence[str], k: int, *, always: bool = False) -> list[tuple[int, float]] | None:
+        """`top_k` by MaxScore, or None where exhaustive scoring is cheaper; `always` prunes wherever that can be
+        exact (for tests and benchmarks): None then means a question term has a negative idf."""
         if k <= 0:
             return []
-        scratch = self._scratch()
-        scratch.scores.fill(0.0)
-        self._add_scores(query, scratch.scores, scratch.weights)
-        return _best(scratch.scores, k)
+        return pruned_top_k(self._postings, self._term_ids(query), k, self._workspace(), always=always)
+
+    def top_k_exhaustive(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """`top_k` by scoring every posting of every question term: the reference the pruned path must equal."""
+        if k <= 0:
+            return []
+        workspace = self._workspace()
+        scores = workspace.scores
+        try:
+            self._add_scores(query, scores, workspace.weights)
+            return _best(scores, k)
+        finally:
+            scores.fill(0.0)  # the workspace is all zeros between questions
 
     def _add_scores(self, query: Sequence[str], scores: FloatArray, weights: FloatArray) -> None:
         """Add each known token's postings, in question order (rank-bm25's order of additions)."""
@@ -195,13 +233,13 @@ class Bm25Engine:
             term_weights *= self._idf[term]  # idf * tf-part, the product rank-bm25 forms
             np.add.at(scores, self._passages[start:end], term_weights)  # numpy 2's add.at: a fast scatter-add
 
-    def _scratch(self) -> _Scratch:
-        """Per-thread buffers: fresh passage-sized arrays every question would cost page faults, not just time."""
-        scratch: _Scratch | None = getattr(self._thread_local, "scratch", None)
-        if scratch is None:
-            scratch = _Scratch(self.passage_count, self._longest_postings)
-            self._thread_local.scratch = scratch
-        return scratch
+    def _workspace(self) -> Workspace:
+        """This thread's buffers (retrieval/pruning.py), made at its first question."""
+        workspace: Workspace | None = getattr(self._thread_local, "workspace", None)
+        if workspace is None:
+            workspace = Workspace(self.passage_count, self._longest_postings)
+            self._thread_local.workspace = workspace
+        return workspace
 
     def _term_ids(self, query: Sequence[str]) -> list[int]:
         return [term for term in map(self._term_id, query) if term >= 0]
@@ -237,6 +275,7 @@ class Bm25Engine:
             "passages": self._passages,
             "codes": self._codes,
             "code_weights": self._code_weights,
+            "term_max_weights": self._term_max_weights,
         }
         meta: dict[str, Any] = {
             "engine_format": _ENGINE_FORMAT,
@@ -286,20 +325,11 @@ class Bm25Engine:
             "codes": len(self._codes) == postings,
             "passages": postings == 0 or int(self._passages.max()) < self.passage_count,
             "code_weights": postings == 0 or int(self._codes.max()) < len(self._code_weights),
+            "term_max_weights": len(self._term_max_weights) == vocabulary,
         }
         broken = [name for name, ok in checks.items() if not ok]
         if broken:
             raise ValueError(f"BM25 arrays inconsistent: {', '.join(broken)}")
-
-
-class _Scratch:
-    """One thread's reusable score vector and weight buffer."""
-
-    __slots__ = ("scores", "weights")
-
-    def __init__(self, passages: int, longest_postings: int) -> None:
-        self.scores: FloatArray = np.zeros(passages, dtype=np.float64)
-        self.weights: FloatArray = np.empty(longest_postings, dtype=np.float64)
 
 
 def _best(scores: FloatArray, k: int) -> list[tuple[int, float]]:
@@ -330,9 +360,8 @@ def _add_chunk(
     term_ids: list[int],
     lengths: list[int],
     pair_codes: dict[tuple[int, int], int],
-    chunk_terms: list[npt.NDArray[np.int32]],
-    chunk_codes: list[npt.NDArray[np.unsignedinteger[Any]]],
-    chunk_counts: list[npt.NDArray[np.int64]],
+    segments: PostingSegments,
+    vocabulary_size: int,
 ) -> None:
     """Turn a chunk of passages into (passage, term, code) postings, sorted by passage then term."""
     tokens = np.asarray(term_ids, dtype=np.int64)
@@ -353,20 +382,27 @@ def _add_chunk(
         ],
         dtype=np.int64,
     ).astype(_code_dtype(len(pair_codes)))
-    chunk_terms.append((keys % span).astype(np.int32))
-    chunk_codes.append(local_to_global[inverse])
-    chunk_counts.append(np.bincount(passage_of_posting, minlength=len(lengths)).astype(np.int64))
+    segments.add_chunk(
+        (keys % span).astype(np.int32),
+        local_to_global[inverse],
+        np.bincount(passage_of_posting, minlength=len(lengths)).astype(np.int64),
+        vocabulary_size,
+    )
 
 
-def _drain(parts: list[Any], dtype: type[np.generic], total: int) -> Any:
-    """Concatenate while freeing the parts one by one, so the memory never holds both copies."""
-    out = np.empty(total, dtype=dtype)
-    position = 0
-    parts.reverse()
-    while parts:
-        part = parts.pop()
-        out[position : position + len(part)] = part
-        position += len(part)
+def _term_max_weights(
+    indptr: IntArray, codes: npt.NDArray[np.unsignedinteger[Any]], code_weights: FloatArray
+) -> FloatArray:
+    """Each term's largest tf-part, MaxScore's upper bound; a few million postings at a time, to bound memory."""
+    terms = len(indptr) - 1
+    out = np.zeros(terms, dtype=np.float64)
+    first = 0
+    while first < terms:  # every term has at least one posting, so reduceat's segments are never empty
+        last = int(np.searchsorted(indptr, indptr[first] + _BOUND_CHUNK_POSTINGS, side="right")) - 1
+        last = min(max(last, first + 1), terms)
+        start, end = int(indptr[first]), int(indptr[last])
+        out[first:last] = np.maximum.reduceat(code_weights[codes[start:end]], indptr[first:last] - start)
+        first = last
     return out
 
 

@@ -49,7 +49,8 @@ from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
 
-INDEX_SCHEMA = 5  # 5: each document's format, section headings (with anchors) and page starts
+# 5: each document's format, section headings (with anchors) and page starts; 6: each term's largest tf-part
+INDEX_SCHEMA = 6
 _PASSAGE_ARRAYS = (
     "sentence_start",
     "sentence_end",

@@ -172,6 +172,19 @@ class TestShape:
         assert engine.scores(["a"]).shape == (0,)
         assert engine.top_k(["a"], 3) == []
 
+    @pytest.mark.parametrize("segment_passages", [1, 7, 100, 2999])
+    def test_a_build_in_segments_equals_a_build_in_one(self, segment_passages: int) -> None:
+        """Segments spilled to disk and merged give the same postings, tf-parts, idf and answers."""
+        corpus = zipfian_corpus(3000, 800, seed=17)
+        whole, whole_meta = Bm25Engine.build(corpus, **PARAMETERS).to_arrays()
+        engine = Bm25Engine.build((passage for passage in corpus), **PARAMETERS, segment_passages=segment_passages)
+        merged, merged_meta = engine.to_arrays()
+        assert merged_meta == whole_meta
+        for name in ("vocab_blob", "vocab_order", "idf", "indptr", "passages", "term_max_weights"):
+            np.testing.assert_array_equal(merged[name], whole[name])
+        # Codes are numbered as chunks meet them; what they stand for, each posting's tf-part, is the same.
+        np.testing.assert_array_equal(merged["code_weights"][merged["codes"]], whole["code_weights"][whole["codes"]])
+
     def test_build_accepts_a_generator(self) -> None:
         corpus = zipfian_corpus(300, 400, seed=10)
         from_list = Bm25Engine.build(corpus, **PARAMETERS)
