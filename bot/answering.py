@@ -107,5 +107,33 @@ async def bot_service(config: Config, top_k: int | None = None) -> AsyncIterator
         log.warning(
             "the index was not saved, so each of the %d answer workers builds its own (slow, more memory)", count
         )
-    async with AnswerWorkers(spec, count, seconds, cost=retriever.question_cost) as workers:
-        yield AnswerService(retriever, top_k, workers)
+    spec = spec.model_copy(update={"index_key": retriever.index.key if retriever.report.saved else None})
+    service = AnswerService(retriever, top_k)
+    cost = lambda question: service.retriever.question_cost(question)  # noqa: E731 - the retriever of the moment
+    async with AnswerWorkers(spec, count, seconds, cost=cost) as workers:
+        service.workers = workers
+        async with watching(config, service, workers):
+            yield service
+
+
+@contextlib.asynccontextmanager
+async def watching(config: Config, service: AnswerService, workers: AnswerWorkers | None = None) -> AsyncIterator[None]:
+    """Live updates for the block, unless `[corpus] watch = false`: see bot/live_index.py."""
+    if not config.corpus.watch:
+        yield
+        return
+    from bot.live_index import LiveIndex
+
+    loop = asyncio.get_running_loop()
+
+    def tell_workers(retriever: Retriever) -> None:
+        if workers is not None and retriever.index.key is not None and retriever.report.saved:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is asking any more
+                loop.call_soon_threadsafe(workers.reload, retriever.index.key)
+
+    live = LiveIndex(retriever_spec(config), service, on_swap=tell_workers)
+    await asyncio.to_thread(live.__enter__)
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(live.__exit__, None, None, None)

@@ -196,13 +196,16 @@ def _stdin_lines(stream: TextIO) -> Iterator[str]:
 def _console(args: argparse.Namespace, config: Config) -> int:
     from bot.answering import open_service
     from bot.console import run_console
+    from bot.live_index import live_updates
 
     question_log = None
     if args.log:
         from bot.store import open_question_log
 
         question_log = open_question_log(config.storage.url, config.log)
-    return run_console(open_service(config, args.top_k or config.retrieval.top_k), question_log)
+    service = open_service(config, args.top_k or config.retrieval.top_k)
+    with live_updates(config, service):
+        return run_console(service, question_log)
 
 
 def _index(args: argparse.Namespace, config: Config) -> int:

@@ -31,6 +31,7 @@ class CorpusSection(BaseModel):
     url_template: str | None = Field(
         None, description="Link for documents without one of their own: {path}, {stem} and {anchor} are filled in."
     )
+    watch: bool = Field(True, description="Long-running commands re-index when documents change (live updates).")
 
     @field_validator("url_template")
     @classmethod

@@ -14,7 +14,9 @@ from bot.config import BUNDLED_CORPUS
 from retrieval import RetrievalSettings, Retriever
 from retrieval.incremental import IndexBuilder
 
-QUESTIONS = [json.loads(line)["q"] for line in (Path(__file__).parent / "data" / "questions.jsonl").read_text().splitlines()]
+QUESTIONS = [
+    json.loads(line)["q"] for line in (Path(__file__).parent / "data" / "questions.jsonl").read_text().splitlines()
+]
 QUESTIONS += ["what does the cookie notice say?", "Subscribe to our newsletter", "tavomi kelubo"]
 FURNITURE = "Subscribe to our newsletter for daily market news\nAll rights reserved by the publisher\n"
 NOTE = "DeepSeek's engineers trained the model on 2,048 H800 GPUs over two months, the note says.\n"
