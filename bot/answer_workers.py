@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.config import ConfigError
 from retrieval.answers import Answer
 from retrieval.chunking import die_with_parent
-from retrieval.corpus_index import CorpusIndex, IndexReport
+from retrieval.corpus_index import CorpusIndex, IndexReport, Progress
 from retrieval.dense import DenseEncoder
 from retrieval.documents import DEFAULT_MAX_FILE_BYTES
 from retrieval.index_cache import default_index_path
@@ -55,7 +55,7 @@ class RetrieverSpec(BaseModel):
     url_template: str | None = None
     index_key: str | None = None  # set: the workers load the index saved under this key (live updates)
 
-    def open(self, *, rebuild: bool = False) -> Retriever:
+    def open(self, *, rebuild: bool = False, progress: Progress | None = None) -> Retriever:
         """Load the saved index if it is current, else build and save it (raises CorpusError). With `index_key`,
         the index saved under that key, whatever the corpus is now, if it is still there."""
         if self.index_key is not None and not rebuild:
@@ -69,6 +69,7 @@ class RetrieverSpec(BaseModel):
             follow_symlinks=self.follow_symlinks,
             max_file_bytes=self.max_file_bytes,
             url_template=self.url_template,
+            progress=progress,
         )
 
     def open_saved(self, key: str) -> Retriever:

@@ -209,11 +209,13 @@ def _console(args: argparse.Namespace, config: Config) -> int:
 
 
 def _index(args: argparse.Namespace, config: Config) -> int:
-    from bot.answering import open_retriever
+    from bot.answering import retriever_spec
+    from bot.progress import progress_bar
 
     if args.explain:
         return _explain(config, args.explain)
-    report = open_retriever(config, rebuild=True).report
+    with progress_bar() as progress:
+        report = retriever_spec(config).open(rebuild=True, progress=progress).report
     print(f"corpus:     {config.corpus_dir}")
     print(f"documents:  {report.documents}")
     print(f"passages:   {report.passages}")

@@ -387,6 +387,7 @@ def open_index(
     follow_symlinks: bool = False,
     encoder: DenseEncoder | None = None,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    progress: Progress | None = None,
 ) -> tuple[CorpusIndex, IndexReport]:
     """Load the saved index when it matches the corpus and settings; otherwise build and save it."""
     began = time.perf_counter()
@@ -426,13 +427,13 @@ def open_index(
             )
             return index, report
 
-    documents, skipped = read_documents(files, contents, manifest, max_file_bytes)
+    documents, skipped = read_documents(files, contents, manifest, max_file_bytes, progress)
     skipped = outside + skipped
     _warn_skipped(skipped)
     if not documents:
         raise CorpusError(f"no usable documents in {corpus_dir}: all {len(files)} files were skipped")
     try:
-        index = CorpusIndex.build(documents, skipped, manifest, settings)
+        index = CorpusIndex.build(documents, skipped, manifest, settings, progress)
     except SlowPatternError as error:
         raise CorpusError(f"{corpus_dir / MANIFEST_NAME}: {error}") from None
     if settings.dense and encoder is not None:
