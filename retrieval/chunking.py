@@ -24,7 +24,7 @@ import numpy.typing as npt
 from retrieval.abbreviations import Aliases, find_aliases
 from retrieval.analysis import analyze
 from retrieval.boilerplate import BoilerplateFilter, Line, LineKind, Reason, content_blocks, left_out
-from retrieval.documents import Document, Manifest
+from retrieval.documents import Document, Manifest, lines_at
 from retrieval.passages import chunk_block
 from retrieval.sections import LABEL, SECTION, Heading, Sections, document_context, find_sections
 from retrieval.settings import RetrievalSettings
@@ -37,6 +37,7 @@ _BATCH_CHARS = 2_000_000
 @dataclass(frozen=True, eq=False)
 class ChunkedDocument:
     sentences: npt.NDArray[np.int64]  # (n, 2): start, end character offsets into the document's text
+    sentence_lines: npt.NDArray[np.int64]  # (n,): the line each sentence starts on (1-based)
     passages: npt.NDArray[np.int64]  # (m, 2): [first, stop) over this document's sentences
     passage_terms: list[str]  # each passage's terms, joined by spaces (terms hold no whitespace)
     headings: npt.NDArray[np.int64]  # (m, 4): each passage's section and label spans, (-1, -1) where none
@@ -169,6 +170,7 @@ def _chunk_document(
         passage_terms.append(" ".join(filter(None, [*sentence_terms[first:stop], *context])))
     return ChunkedDocument(
         _pairs(sentences),
+        np.array(lines_at(doc.text, [start for start, _ in sentences]), dtype=np.int64),
         _pairs(passages),
         passage_terms,
         np.array(headings, dtype=np.int64).reshape(-1, 4),

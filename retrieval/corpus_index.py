@@ -32,7 +32,6 @@ from retrieval.documents import (
     SkippedFile,
     line_breaks,
     line_of,
-    lines_at,
     list_corpus_files,
     read_documents,
     read_manifest,
@@ -256,8 +255,7 @@ class CorpusIndex:
                     progress("indexing", doc_id, len(documents))
                 parts["sentence_start"].append(doc.sentences[:, 0])
                 parts["sentence_end"].append(doc.sentences[:, 1])
-                lines = lines_at(documents[doc_id].text, doc.sentences[:, 0].tolist())
-                parts["sentence_line"].append(np.array(lines, dtype=np.int64))
+                parts["sentence_line"].append(doc.sentence_lines)
                 parts["passage_doc"].append(np.full(len(doc.passages), doc_id, np.int64))
                 parts["passage_first"].append(doc.passages[:, 0] + sentences)
                 parts["passage_stop"].append(doc.passages[:, 1] + sentences)
