@@ -30,7 +30,11 @@ from pydantic import BaseModel, ConfigDict
 from bot.config import ConfigError
 from retrieval.answers import Answer
 from retrieval.chunking import die_with_parent
+from retrieval.corpus_index import CorpusIndex, IndexReport, Progress
+from retrieval.dense import DenseEncoder
 from retrieval.documents import DEFAULT_MAX_FILE_BYTES
+from retrieval.index_cache import default_index_path
+from retrieval.index_file import IndexFileError
 from retrieval.retriever import Retriever
 from retrieval.settings import RetrievalSettings
 
@@ -49,9 +53,14 @@ class RetrieverSpec(BaseModel):
     follow_symlinks: bool = False
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     url_template: str | None = None
+    index_key: str | None = None  # set: the workers load the index saved under this key (live updates)
 
-    def open(self, *, rebuild: bool = False) -> Retriever:
-        """Load the saved index if it is current, else build and save it (raises CorpusError)."""
+    def open(self, *, rebuild: bool = False, progress: Progress | None = None) -> Retriever:
+        """Load the saved index if it is current, else build and save it (raises CorpusError). With `index_key`,
+        the index saved under that key, whatever the corpus is now, if it is still there."""
+        if self.index_key is not None and not rebuild:
+            with contextlib.suppress(IndexFileError, OSError):
+                return self.open_saved(self.index_key)
         return Retriever.open(
             self.corpus_dir,
             self.settings,
@@ -60,7 +69,18 @@ class RetrieverSpec(BaseModel):
             follow_symlinks=self.follow_symlinks,
             max_file_bytes=self.max_file_bytes,
             url_template=self.url_template,
+            progress=progress,
         )
+
+    def open_saved(self, key: str) -> Retriever:
+        """The index saved under `key` (raises IndexFileError when the file holds another)."""
+        path = self.index_path or default_index_path(self.corpus_dir)
+        index = CorpusIndex.load(path, key)
+        report = IndexReport(
+            len(index.documents), index.passage_count, index.engine.vocabulary_size, index.skipped, 0.0, False, path
+        )
+        encoder = DenseEncoder() if self.settings.dense else None
+        return Retriever(index, self.settings, report, encoder, self.url_template)
 
 
 class AnswerFailed(Exception):
@@ -149,6 +169,21 @@ class AnswerWorkers:
             raise AnswerFailed("the answer worker died") from None
         finally:
             self._release(worker, job)
+
+    def reload(self, index_key: str) -> None:
+        """Every worker moves to the index saved under `index_key`: it loads it after the question it is
+        answering, if any (which finishes on the index it started on), and before any question asked from now on.
+        A worker started later opens it too. Call on the event loop's thread."""
+        self.spec = self.spec.model_copy(update={"index_key": index_key})
+        for worker in self._workers:
+            worker.spec = self.spec
+            if worker.pool is None:
+                continue  # started afresh, with the new spec, before its next question
+            try:
+                loading = worker.pool.submit(_reload_in_worker, self.spec)
+            except (BrokenProcessPool, RuntimeError):
+                continue  # it died: its replacement opens the new index
+            loading.add_done_callback(_log_reload_failure)
 
     async def close(self) -> None:
         """Stop every worker and wait for its process to end: an idle one exits at once, one still answering (the
@@ -317,6 +352,24 @@ def _retriever() -> Retriever:
         raise _opened
     assert _opened is not None, "the pool's initializer opens the retriever"
     return _opened
+
+
+def _reload_in_worker(spec: RetrieverSpec) -> str | None:
+    """Swap this worker's retriever for the index saved under `spec.index_key`; why not, if it could not."""
+    global _opened
+    assert spec.index_key is not None, "a reload names the index"
+    try:
+        _opened = spec.open_saved(spec.index_key)
+    except (IndexFileError, OSError) as error:
+        return str(error)  # kept answering from the index it has; a newer reload follows when one was saved
+    return None
+
+
+def _log_reload_failure(loading: concurrent.futures.Future[str | None]) -> None:
+    with contextlib.suppress(Exception):  # a worker that died while loading is replaced at its next question
+        failure = loading.result()
+        if failure is not None:
+            log.info("an answer worker kept its index: %s", failure)
 
 
 def _worker_pid() -> int:

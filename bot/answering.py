@@ -30,10 +30,26 @@ class AnswerService:
     """Wraps the synchronous retriever for async adapters; keeps the no-loops rule in one place."""
 
     def __init__(self, retriever: Retriever, top_k: int | None = None, workers: AnswerWorkers | None = None) -> None:
-        self.retriever = retriever
+        self._current = [retriever]  # one cell, shared with `for_front_end` services: a live swap reaches them all
         self.top_k = top_k
         self.workers = workers
         self._in_flight: set[asyncio.Task[object]] = set()
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._current[0]
+
+    @retriever.setter
+    def retriever(self, retriever: Retriever) -> None:
+        """One assignment swaps the index for this service and every service made by `for_front_end`."""
+        self._current[0] = retriever
+
+    def for_front_end(self, top_k: int | None) -> AnswerService:
+        """A service for one front end of `citebot serve` (its own top_k and questions in flight) over this one's
+        retriever, even after a live update swaps it, and its answer workers."""
+        service = AnswerService(self.retriever, top_k, self.workers)
+        service._current = self._current
+        return service
 
     @contextlib.asynccontextmanager
     async def in_flight(self) -> AsyncIterator[None]:
@@ -107,5 +123,33 @@ async def bot_service(config: Config, top_k: int | None = None) -> AsyncIterator
         log.warning(
             "the index was not saved, so each of the %d answer workers builds its own (slow, more memory)", count
         )
-    async with AnswerWorkers(spec, count, seconds, cost=retriever.question_cost) as workers:
-        yield AnswerService(retriever, top_k, workers)
+    spec = spec.model_copy(update={"index_key": retriever.index.key if retriever.report.saved else None})
+    service = AnswerService(retriever, top_k)
+    cost = lambda question: service.retriever.question_cost(question)  # noqa: E731 - the retriever of the moment
+    async with AnswerWorkers(spec, count, seconds, cost=cost) as workers:
+        service.workers = workers
+        async with watching(config, service, workers):
+            yield service
+
+
+@contextlib.asynccontextmanager
+async def watching(config: Config, service: AnswerService, workers: AnswerWorkers | None = None) -> AsyncIterator[None]:
+    """Live updates for the block, unless `[corpus] watch = false`: see bot/live_index.py."""
+    if not config.corpus.watch:
+        yield
+        return
+    from bot.live_index import LiveIndex
+
+    loop = asyncio.get_running_loop()
+
+    def tell_workers(retriever: Retriever) -> None:
+        if workers is not None and retriever.index.key is not None and retriever.report.saved:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is asking any more
+                loop.call_soon_threadsafe(workers.reload, retriever.index.key)
+
+    live = LiveIndex(retriever_spec(config), service, on_swap=tell_workers)
+    await asyncio.to_thread(live.__enter__)
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(live.__exit__, None, None, None)

@@ -200,21 +200,26 @@ def _stdin_lines(stream: TextIO) -> Iterator[str]:
 def _console(args: argparse.Namespace, config: Config) -> int:
     from bot.answering import open_service
     from bot.console import run_console
+    from bot.live_index import live_updates
 
     question_log = None
     if args.log:
         from bot.store import open_question_log
 
         question_log = open_question_log(config.storage.url, config.log)
-    return run_console(open_service(config, args.top_k or config.retrieval.top_k), question_log)
+    service = open_service(config, args.top_k or config.retrieval.top_k)
+    with live_updates(config, service):
+        return run_console(service, question_log)
 
 
 def _index(args: argparse.Namespace, config: Config) -> int:
-    from bot.answering import open_retriever
+    from bot.answering import retriever_spec
+    from bot.progress import progress_bar
 
     if args.explain:
         return _explain(config, args.explain)
-    report = open_retriever(config, rebuild=True).report
+    with progress_bar() as progress:
+        report = retriever_spec(config).open(rebuild=True, progress=progress).report
     print(f"corpus:     {config.corpus_dir}")
     print(f"documents:  {report.documents}")
     print(f"passages:   {report.passages}")

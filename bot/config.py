@@ -38,6 +38,7 @@ class CorpusSection(BaseModel):
     examples: list[str] = Field(
         default_factory=list, max_length=3, description="Example questions for the help card (up to 3)."
     )
+    watch: bool = Field(True, description="Long-running commands re-index when documents change (live updates).")
 
     @field_validator("url_template")
     @classmethod

@@ -39,6 +39,7 @@ def run_console(service: AnswerService, question_log: QuestionLog | None = None)
     console = Console()
     history = _enable_history()
     report = service.retriever.report
+    shown = service.retriever
     try:
         console.print(
             f"[bold]citebot[/bold] — {report.documents} documents, {report.passages} passages. "
@@ -63,6 +64,10 @@ def run_console(service: AnswerService, question_log: QuestionLog | None = None)
                 command = printable(line.split()[0], keep_newlines=False)
                 console.print(f"Unknown command {command!r}. Type /help.", highlight=False, markup=False)
             else:
+                if service.retriever is not shown:  # live updates swapped in a new index
+                    shown = service.retriever
+                    changed = f"(the documents changed: now {shown.report.documents} documents, "
+                    console.print(changed + f"{shown.report.passages} passages)", style="dim", highlight=False)
                 console.print(render_rich(_answer(service, line, question_log)))
     except KeyboardInterrupt:
         console.print()

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -189,38 +189,103 @@ def _normal(line: str) -> str:
     return " ".join(line.split()).casefold()
 
 
+@dataclass(frozen=True)
+class LanguageSample:
+    """One document's prose, as the filter samples it to tell the corpus's language and learn its vocabulary."""
+
+    words: int
+    function_words: int
+    vocabulary: frozenset[str]
+
+
+def document_lines(text: str) -> frozenset[str]:
+    """A document's distinct logical lines, normalised: what the filter counts across documents."""
+    return frozenset(_normal(text[start:end]) for start, end in logical_lines(text))
+
+
+def language_sample(lines: Iterable[str]) -> LanguageSample:
+    """The prose lines' words, function words and (from lines that read as English) vocabulary."""
+    function_words = words = 0
+    vocabulary: set[str] = set()
+    for line in lines:
+        found = _WORD.findall(line.replace("’", "'"))
+        function = sum(map(STOPWORDS.__contains__, found))
+        if len(found) >= _PROSE_MIN_WORDS:
+            words += len(found)
+            function_words += function
+            if function >= _MIN_FUNCTION_WORD_SHARE * len(found):
+                vocabulary.update(found)
+    return LanguageSample(words, function_words, frozenset(vocabulary))
+
+
 class BoilerplateFilter:
     """Built once over the whole corpus, since repetition across documents is the strongest evidence."""
 
     def __init__(self, texts: Iterable[str]) -> None:
         documents_with = Counter[str]()
-        function_words = words = documents = 0
-        vocabulary: set[str] = set()
+        samples: list[LanguageSample] = []
+        documents = words = 0
         for text in texts:
             documents += 1
-            lines = {_normal(text[start:end]) for start, end in logical_lines(text)}
+            lines = document_lines(text)
             documents_with.update(lines)
             if words < _LANGUAGE_SAMPLE_WORDS:
-                for line in lines:
-                    found = _WORD.findall(line.replace("’", "'"))
-                    function = sum(map(STOPWORDS.__contains__, found))
-                    if len(found) >= _PROSE_MIN_WORDS:
-                        words += len(found)
-                        function_words += function
-                        if function >= _MIN_FUNCTION_WORD_SHARE * len(found):
-                            vocabulary.update(found)
-        self._vocabulary = vocabulary
+                samples.append(language_sample(lines))
+                words += samples[-1].words
+        self._adopt(documents_with, documents, iter(samples))
+
+    @classmethod
+    def from_evidence(
+        cls, documents_with: Mapping[str, int], documents: int, samples: Iterator[LanguageSample]
+    ) -> BoilerplateFilter:
+        """The filter of a corpus told by its documents' evidence instead of their texts (re-indexing reuses each
+        unchanged document's): how many documents hold each line, and each document's language sample in
+        document order, taken only while they are needed (the same filter as from the texts)."""
+        cleaner = cls.__new__(cls)
+        cleaner._adopt(documents_with, documents, samples)
+        return cleaner
+
+    def _adopt(self, documents_with: Mapping[str, int], documents: int, samples: Iterator[LanguageSample]) -> None:
+        function_words = words = 0
+        vocabulary: set[str] = set()
+        for sample in samples:
+            if words >= _LANGUAGE_SAMPLE_WORDS:
+                break
+            words += sample.words
+            function_words += sample.function_words
+            vocabulary.update(sample.vocabulary)
+        self.vocabulary = frozenset(vocabulary)
         self._in_documents = {line: count for line, count in documents_with.items() if count > 1}
         self._furniture_documents = max(_FURNITURE_MIN_DOCUMENTS, _FURNITURE_DOCUMENT_SHARE * documents)
         # The function-word test only makes sense for English text; a corpus in another language skips it.
-        self._english = words > 0 and function_words / words >= _MIN_FUNCTION_WORD_SHARE
+        self.english = words > 0 and function_words / words >= _MIN_FUNCTION_WORD_SHARE
+
+    def line_verdict(self, normal_line: str) -> int:
+        """What the corpus says of one normalised line: 0 on one document, 1 repeated, 2 on so many that it is
+        furniture. Two filters that agree on a document's lines, language and vocabulary probes classify it alike."""
+        repeated = self._in_documents.get(normal_line, 1)
+        return 0 if repeated <= 1 else 2 if repeated >= self._furniture_documents else 1
+
+    @property
+    def repeated_lines(self) -> frozenset[str]:
+        return frozenset(self._in_documents)
+
+    @property
+    def furniture_documents(self) -> float:
+        return self._furniture_documents
 
     def classify(
-        self, text: str, patterns: Sequence[regex.Pattern[str]] = (), own_lines: Collection[str] = ()
+        self,
+        text: str,
+        patterns: Sequence[regex.Pattern[str]] = (),
+        own_lines: Collection[str] = (),
+        probes: set[str] | None = None,
     ) -> list[Line]:
         """Every non-blank (logical) line of `text`, as CONTENT, BOILERPLATE or EMPTY, with the reason.
 
-        `own_lines` are the document's title and author: those lines are always content."""
+        `own_lines` are the document's title and author: those lines are always content. `probes`, when given,
+        collects the words looked up in the corpus's vocabulary (what else of the corpus the result depends on:
+        the document's lines' verdicts and the language)."""
         own = {_normal(line) for line in own_lines}
         lines: list[Line] = []
         kept: list[int] = []
@@ -230,7 +295,7 @@ class BoilerplateFilter:
                 kept.append(len(lines))
                 lines.append(Line(start, end, LineKind.EMPTY))
             else:
-                kind, reason = self._first_pass(line, patterns)
+                kind, reason = self._first_pass(line, patterns, probes)
                 lines.append(Line(start, end, kind, reason))
         resolved = self._resolve_short_lines(text, lines)
         for i in kept:
@@ -250,7 +315,9 @@ class BoilerplateFilter:
         """Runs of consecutive content lines; a passage never crosses from one run to the next."""
         return content_blocks(self.classify(text, patterns, own_lines))
 
-    def _first_pass(self, line: str, patterns: Sequence[regex.Pattern[str]]) -> tuple[LineKind, Reason | None]:
+    def _first_pass(
+        self, line: str, patterns: Sequence[regex.Pattern[str]], probes: set[str] | None = None
+    ) -> tuple[LineKind, Reason | None]:
         if not _LETTER.search(line):
             return LineKind.EMPTY, Reason.NO_WORDS
         words, function_words = _word_counts(line)
@@ -270,10 +337,10 @@ class BoilerplateFilter:
         if not is_prose and repeated >= self._furniture_documents:
             return LineKind.BOILERPLATE, Reason.REPEATED
         if not is_prose:
-            if self._english and self._short_line_in_other_language(line, words, function_words):
+            if self.english and self._short_line_in_other_language(line, words, function_words, probes):
                 return LineKind.BOILERPLATE, Reason.OTHER_LANGUAGE
             return LineKind.SHORT, None
-        if self._english and self._other_language(line, words, function_words):
+        if self.english and self._other_language(line, words, function_words, probes):
             return LineKind.BOILERPLATE, Reason.OTHER_LANGUAGE
         return LineKind.CONTENT, None
 
@@ -311,28 +378,32 @@ class BoilerplateFilter:
             i = j
         return [Line(line.start, line.end, kind, reason) for line, (kind, reason) in zip(lines, decided, strict=True)]
 
-    def _other_language(self, line: str, words: int, function_words: int) -> bool:
+    def _other_language(self, line: str, words: int, function_words: int, probes: set[str] | None = None) -> bool:
         """Few English function words and mostly words the corpus's English prose never uses: a keyword list
         ("multiple terminal systems, interval arithmetic") or a code line is English enough."""
         if function_words >= _MIN_FUNCTION_WORD_SHARE * words or _CODE_LIKE.search(line):
             return False
         found = _WORD.findall(line.casefold().replace("’", "'"))
-        return sum(word in self._vocabulary for word in found) < _KNOWN_WORD_SHARE * len(found)
+        if probes is not None:
+            probes.update(found)
+        return sum(word in self.vocabulary for word in found) < _KNOWN_WORD_SHARE * len(found)
 
-    def _short_line_in_other_language(self, line: str, words: int, function_words: int) -> bool:
+    def _short_line_in_other_language(
+        self, line: str, words: int, function_words: int, probes: set[str] | None = None
+    ) -> bool:
         """A short line of three words or more, none of them an English function word, mostly unknown to the
         corpus's English, and no list item, name, date, number or code."""
         if words < _SHORT_FOREIGN_MIN_WORDS or function_words or _LIST_MARKER.search(line):
             return False
         if _NAME_OR_DATE.search(line) or any(ch.isdigit() for ch in line):
             return False
-        return self._other_language(line, words, function_words)
+        return self._other_language(line, words, function_words, probes)
 
     def _is_menu_item(self, line: str) -> bool:
         """A short line that is no list item, no "label: value", no name or date, nothing code-like, and has no
         function word."""
         if (
-            not self._english
+            not self.english
             or _LIST_MARKER.search(line)
             or _LABELLED.match(line)
             or _NAME_OR_DATE.search(line)
@@ -344,6 +415,6 @@ class BoilerplateFilter:
         return words <= _MENU_MAX_WORDS and function_words == 0
 
     def _border_line(self, line: str) -> tuple[LineKind, Reason | None]:
-        if _LIST_MARKER.search(line) or not self._english or _word_counts(line)[1] or _CODE_LIKE.search(line):
+        if _LIST_MARKER.search(line) or not self.english or _word_counts(line)[1] or _CODE_LIKE.search(line):
             return LineKind.CONTENT, None
         return LineKind.BOILERPLATE, Reason.NEIGHBOURS

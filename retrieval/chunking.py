@@ -24,7 +24,7 @@ import numpy.typing as npt
 from retrieval.abbreviations import Aliases, find_aliases
 from retrieval.analysis import analyze
 from retrieval.boilerplate import BoilerplateFilter, Line, LineKind, Reason, content_blocks, left_out
-from retrieval.documents import Document, Manifest
+from retrieval.documents import Document, Manifest, lines_at
 from retrieval.passages import chunk_block
 from retrieval.sections import LABEL, SECTION, Heading, Sections, document_context, find_sections
 from retrieval.settings import RetrievalSettings
@@ -37,6 +37,7 @@ _BATCH_CHARS = 2_000_000
 @dataclass(frozen=True, eq=False)
 class ChunkedDocument:
     sentences: npt.NDArray[np.int64]  # (n, 2): start, end character offsets into the document's text
+    sentence_lines: npt.NDArray[np.int64]  # (n,): the line each sentence starts on (1-based)
     passages: npt.NDArray[np.int64]  # (m, 2): [first, stop) over this document's sentences
     passage_terms: list[str]  # each passage's terms, joined by spaces (terms hold no whitespace)
     headings: npt.NDArray[np.int64]  # (m, 4): each passage's section and label spans, (-1, -1) where none
@@ -45,6 +46,7 @@ class ChunkedDocument:
     left_out: dict[str, int]  # of those, the characters not indexed, by reason
     sections: npt.NDArray[np.int64]  # (k, 2): the document's section headings, for citations
     anchors: list[str]  # each section's anchor for a link ("" where none)
+    vocabulary_probes: frozenset[str]  # the words cleaning looked up in the corpus's vocabulary (see incremental)
 
 
 _Job = tuple[list[Document], Manifest, BoilerplateFilter, RetrievalSettings]
@@ -53,11 +55,16 @@ _worker_job: _Job | None = None
 
 
 def chunk_corpus(
-    documents: list[Document], manifest: Manifest, settings: RetrievalSettings
+    documents: list[Document],
+    manifest: Manifest,
+    settings: RetrievalSettings,
+    cleaner: BoilerplateFilter | None = None,
 ) -> Iterator[ChunkedDocument]:
     """Every document chunked, in order, as a stream: the caller indexes each while later ones are still
-    being cut, so a large corpus never holds all of its passages' terms at once."""
-    job: _Job = (documents, manifest, BoilerplateFilter(doc.text for doc in documents), settings)
+    being cut, so a large corpus never holds all of its passages' terms at once. `cleaner` is the corpus's
+    filter when `documents` are only some of the corpus (re-indexing); by default it is built from them."""
+    cleaner = cleaner or BoilerplateFilter(doc.text for doc in documents)
+    job: _Job = (documents, manifest, cleaner, settings)
     batches = _batches(documents)
     workers = _worker_count(documents)
     if workers > 1:
@@ -133,7 +140,8 @@ def _chunk_document(
 ) -> ChunkedDocument:
     sentences: list[tuple[int, int]] = []
     passages: list[tuple[int, int]] = []
-    lines = classify_document(cleaner, doc, manifest)
+    probes: set[str] = set()
+    lines = classify_document(cleaner, doc, manifest, probes)
     for block in content_blocks(lines):
         block_sentences, block_passages = chunk_block(
             doc.text,
@@ -162,6 +170,7 @@ def _chunk_document(
         passage_terms.append(" ".join(filter(None, [*sentence_terms[first:stop], *context])))
     return ChunkedDocument(
         _pairs(sentences),
+        np.array(lines_at(doc.text, [start for start, _ in sentences]), dtype=np.int64),
         _pairs(passages),
         passage_terms,
         np.array(headings, dtype=np.int64).reshape(-1, 4),
@@ -170,6 +179,7 @@ def _chunk_document(
         left_out(lines),
         _pairs([(h.start, h.end) for h in sections.headings if h.level == SECTION]),
         anchors,
+        frozenset(probes),
     )
 
 
@@ -191,10 +201,12 @@ def _in_spans(offset: int, spans: tuple[tuple[int, int], ...]) -> bool:
     return any(start <= offset < end for start, end in spans)
 
 
-def classify_document(cleaner: BoilerplateFilter, doc: Document, manifest: Manifest) -> list[Line]:
+def classify_document(
+    cleaner: BoilerplateFilter, doc: Document, manifest: Manifest, probes: set[str] | None = None
+) -> list[Line]:
     """The document's lines as indexing judges them: its manifest patterns apply, its title and author stay."""
     own_lines = [line for line in (doc.title, doc.author) if line]
-    lines = cleaner.classify(doc.text, manifest.boilerplate_patterns(doc.source), own_lines)
+    lines = cleaner.classify(doc.text, manifest.boilerplate_patterns(doc.source), own_lines, probes)
     if not doc.metadata:
         return lines
     return [

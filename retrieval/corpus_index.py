@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +20,7 @@ import numpy.typing as npt
 from retrieval.abbreviations import Aliases
 from retrieval.bm25 import Bm25Engine
 from retrieval.boilerplate import SlowPatternError
-from retrieval.chunking import chunk_corpus, merge_aliases
+from retrieval.chunking import ChunkedDocument, chunk_corpus, merge_aliases
 from retrieval.dense import DIMENSIONS, DenseEncoder
 from retrieval.documents import (
     DEFAULT_MAX_FILE_BYTES,
@@ -32,7 +32,6 @@ from retrieval.documents import (
     SkippedFile,
     line_breaks,
     line_of,
-    lines_at,
     list_corpus_files,
     read_documents,
     read_manifest,
@@ -64,6 +63,7 @@ _PASSAGE_ARRAYS = (
     "passage_label_end",
 )
 IntArray = npt.NDArray[np.int64]
+Progress = Callable[[str, int, int], None]  # (stage, done, total): for a progress bar on long builds
 
 
 @dataclass(frozen=True)
@@ -213,10 +213,30 @@ class CorpusIndex:
 
     @classmethod
     def build(
-        cls, documents: list[Document], skipped: list[SkippedFile], manifest: Manifest, settings: RetrievalSettings
+        cls,
+        documents: list[Document],
+        skipped: list[SkippedFile],
+        manifest: Manifest,
+        settings: RetrievalSettings,
+        progress: Progress | None = None,
     ) -> CorpusIndex:
         """Index the documents. Chunking streams into the engine, and the list is emptied at the end so the
         texts, by then copied into the index's UTF-8 blob, can be freed: memory stays flat at a million passages."""
+        index = cls.assemble(documents, chunk_corpus(documents, manifest, settings), skipped, settings, progress)
+        documents.clear()
+        return index
+
+    @classmethod
+    def assemble(
+        cls,
+        documents: list[Document],
+        chunked: Iterable[ChunkedDocument],
+        skipped: list[SkippedFile],
+        settings: RetrievalSettings,
+        progress: Progress | None = None,
+    ) -> CorpusIndex:
+        """The index of documents already chunked (`chunked` in the same order, consumed as a stream): the
+        engine, whose statistics are corpus-wide, is always built over every passage."""
         parts: dict[str, list[np.ndarray]] = {name: [] for name in _PASSAGE_ARRAYS}
         aliases: Aliases = {}
         line_chars = 0
@@ -231,11 +251,12 @@ class CorpusIndex:
         def passage_terms() -> Iterator[list[str]]:
             nonlocal line_chars
             sentences = 0
-            for doc_id, doc in enumerate(chunk_corpus(documents, manifest, settings)):
+            for doc_id, doc in enumerate(chunked):
+                if progress is not None:
+                    progress("indexing", doc_id, len(documents))
                 parts["sentence_start"].append(doc.sentences[:, 0])
                 parts["sentence_end"].append(doc.sentences[:, 1])
-                lines = lines_at(documents[doc_id].text, doc.sentences[:, 0].tolist())
-                parts["sentence_line"].append(np.array(lines, dtype=np.int64))
+                parts["sentence_line"].append(doc.sentence_lines)
                 parts["passage_doc"].append(np.full(len(doc.passages), doc_id, np.int64))
                 parts["passage_first"].append(doc.passages[:, 0] + sentences)
                 parts["passage_stop"].append(doc.passages[:, 1] + sentences)
@@ -265,7 +286,6 @@ class CorpusIndex:
         arrays["document_pages"] = np.cumsum([0, *(len(d.pages) for d in documents)], dtype=np.int64)
         arrays["text_blob"], arrays["text_offsets"] = _text_blob(documents)
         infos = [DocumentInfo(d.source, d.title, d.url, d.date, d.author, d.file_format, d.derived) for d in documents]
-        documents.clear()
         worst = sorted(shares, key=lambda item: (-item[1], item[0]))[:_WORST_DOCUMENTS]
         cleaning = CleaningReport(line_chars, left_out, worst)
         return cls(infos, skipped, arrays, engine, aliases, cleaning, anchors)
@@ -366,6 +386,7 @@ def open_index(
     follow_symlinks: bool = False,
     encoder: DenseEncoder | None = None,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    progress: Progress | None = None,
 ) -> tuple[CorpusIndex, IndexReport]:
     """Load the saved index when it matches the corpus and settings; otherwise build and save it."""
     began = time.perf_counter()
@@ -405,13 +426,13 @@ def open_index(
             )
             return index, report
 
-    documents, skipped = read_documents(files, contents, manifest, max_file_bytes)
+    documents, skipped = read_documents(files, contents, manifest, max_file_bytes, progress)
     skipped = outside + skipped
     _warn_skipped(skipped)
     if not documents:
         raise CorpusError(f"no usable documents in {corpus_dir}: all {len(files)} files were skipped")
     try:
-        index = CorpusIndex.build(documents, skipped, manifest, settings)
+        index = CorpusIndex.build(documents, skipped, manifest, settings, progress)
     except SlowPatternError as error:
         raise CorpusError(f"{corpus_dir / MANIFEST_NAME}: {error}") from None
     if settings.dense and encoder is not None:

@@ -9,7 +9,7 @@ import datetime
 import fnmatch
 import importlib
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -263,29 +263,38 @@ def read_documents(
     contents: dict[str, bytes | OSError],
     manifest: Manifest,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[list[Document], list[SkippedFile]]:
     """Each listed file read into a document, or skipped with the reason; `contents` holds the bytes
     already read while checking the files (each is let go once read)."""
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
-    for file in files:
-        raw = contents.pop(file.source, None)  # let each file's bytes go once read
-        if raw is None:
-            try:
-                raw = file.path.read_bytes()
-            except OSError as error:
-                raw = error
-        if isinstance(raw, OSError):
-            skipped.append(SkippedFile(file.source, unreadable_reason(raw)))
-            continue
-        if len(raw) > max_file_bytes:  # it grew after it was listed
-            skipped.append(SkippedFile(file.source, too_large(len(raw), max_file_bytes)))
-            continue
-        try:
-            documents.append(make_document(file.source, extract(file.source, raw), manifest))
-        except Unreadable as error:
-            skipped.append(SkippedFile(file.source, str(error)))
+    for number, file in enumerate(files):
+        if progress is not None:
+            progress("reading", number, len(files))
+        extracted = extract_file(file, contents.pop(file.source, None), max_file_bytes)  # bytes let go once read
+        if isinstance(extracted, SkippedFile):
+            skipped.append(extracted)
+        else:
+            documents.append(make_document(file.source, extracted, manifest))
     return documents, skipped
+
+
+def extract_file(file: CorpusFile, raw: bytes | OSError | None, max_file_bytes: int) -> Extracted | SkippedFile:
+    """One file's extracted text and structure (from `raw` when already read), or why it is skipped."""
+    if raw is None:
+        try:
+            raw = file.path.read_bytes()
+        except OSError as error:
+            raw = error
+    if isinstance(raw, OSError):
+        return SkippedFile(file.source, unreadable_reason(raw))
+    if len(raw) > max_file_bytes:  # it grew after it was listed
+        return SkippedFile(file.source, too_large(len(raw), max_file_bytes))
+    try:
+        return extract(file.source, raw)
+    except Unreadable as error:
+        return SkippedFile(file.source, str(error))
 
 
 def unreadable_reason(error: OSError) -> str:

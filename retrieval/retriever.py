@@ -7,7 +7,7 @@ from pathlib import Path
 from retrieval.analysis import analyze
 from retrieval.answers import Answer
 from retrieval.compose import compose_answer
-from retrieval.corpus_index import CorpusIndex, DocumentInfo, IndexReport, open_index
+from retrieval.corpus_index import CorpusIndex, DocumentInfo, IndexReport, Progress, open_index
 from retrieval.dense import DenseEncoder, DenseUnavailableError
 from retrieval.documents import DEFAULT_MAX_FILE_BYTES, CorpusError, is_unicode_text
 from retrieval.settings import RetrievalSettings
@@ -41,6 +41,7 @@ class Retriever:
         follow_symlinks: bool = False,
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         url_template: str | None = None,
+        progress: Progress | None = None,
     ) -> Retriever:
         """Load the saved index if it is current, else build (and save) it. Raises CorpusError.
 
@@ -60,6 +61,7 @@ class Retriever:
             follow_symlinks=follow_symlinks,
             encoder=encoder,
             max_file_bytes=max_file_bytes,
+            progress=progress,
         )
         return cls(index, settings, report, encoder, url_template)
 

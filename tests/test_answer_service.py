@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from bot.answering import AnswerService
 from retrieval import Retriever
@@ -42,3 +43,19 @@ async def test_drain_gives_up_after_its_time_and_says_how_many_were_left(bundled
     release.set()
     await task
     assert await service.drain(0.1) == 0
+
+
+def test_a_live_swap_reaches_every_front_end_of_one_serve(bundled: Retriever, tmp_path: Path) -> None:
+    """`citebot serve` gives each front end its own service (its own top_k); a new index swapped into the
+    shared one must answer on all of them."""
+    shared = AnswerService(bundled)
+    slack, discord = shared.for_front_end(3), shared.for_front_end(5)
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "birds.txt").write_text("The barn swallow migrates across the Sahara every autumn.\n", encoding="utf-8")
+    newer = Retriever.open(corpus, index_path=tmp_path / "index")
+
+    shared.retriever = newer
+
+    assert slack.retriever is newer and discord.retriever is newer
+    assert (slack.top_k, discord.top_k) == (3, 5)

@@ -98,7 +98,7 @@ class _Running:
         self.discord_task: asyncio.Task[None] | None = None
 
     def _service(self, top_k: int | None) -> AnswerService:
-        service = AnswerService(self.shared.retriever, top_k, self.shared.workers)
+        service = self.shared.for_front_end(top_k)
         self.services.append(service)
         return service
 
