@@ -161,6 +161,17 @@ class FakeDiscord:
         )
         return found
 
+    async def responses_to(self, interaction: dict[str, object], count: int) -> list[RecordedRequest]:
+        """The first `count` REST calls that answer this interaction (callback, follow-ups, edits)."""
+        token = str(interaction["token"])
+
+        def answered() -> list[RecordedRequest] | None:
+            found = [r for r in self.requests if token in r.path]
+            return found[:count] if len(found) >= count else None
+
+        responses: list[RecordedRequest] = await self.wait_until(answered)
+        return responses
+
     def calls(self, method: str, path_prefix: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.method == method and r.path.startswith(path_prefix)]
 

@@ -22,18 +22,6 @@ NADELLA = "what did Nadella say?"
 JEVONS = 'quoted the "Jevons Paradox" on social media'
 
 
-async def responses_to(fake: FakeDiscord, interaction: dict[str, object], count: int) -> list[RecordedRequest]:
-    """The first `count` REST calls that answer this interaction (callback, then follow-ups)."""
-    token = str(interaction["token"])
-
-    def answered() -> list[RecordedRequest] | None:
-        found = [r for r in fake.requests if token in r.path]
-        return found[:count] if len(found) >= count else None
-
-    responses: list[RecordedRequest] = await fake.wait_until(answered)
-    return responses
-
-
 async def posts_to(fake: FakeDiscord, channel_id: int, count: int = 1) -> list[RecordedRequest]:
     def posted() -> list[RecordedRequest] | None:
         found = fake.calls("POST", f"/channels/{channel_id}/messages")
@@ -54,11 +42,11 @@ async def test_ask_is_acknowledged_while_every_worker_is_busy_then_followed_up(
         for pid in pooled_service.workers.pids:
             busy.enter_context(stalled(pid))
         interaction = await fake_discord.slash_ask(NADELLA)
-        [deferral] = await responses_to(fake_discord, interaction, 1)
+        [deferral] = await fake_discord.responses_to(interaction, 1)
         assert deferral.body["type"] == 5
         assert [r for r in fake_discord.requests if str(interaction["token"]) in r.path] == [deferral]
 
-    follow_up = (await responses_to(fake_discord, interaction, 2))[1]
+    follow_up = (await fake_discord.responses_to(interaction, 2))[1]
     assert follow_up.path == f"/webhooks/{APPLICATION_ID}/{interaction['token']}"
     assert JEVONS in message_text(follow_up.body)
 

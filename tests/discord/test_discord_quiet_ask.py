@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from discord_harness import StartBot
-from fake_discord import APPLICATION_ID, FakeDiscord, RecordedRequest, parses_no_mentions, sent_message
+from fake_discord import APPLICATION_ID, FakeDiscord, parses_no_mentions, sent_message
 
 UNANSWERABLE = "what is the airspeed velocity of an unladen swallow?"
 EPHEMERAL = 64
 ALWAYS_DEFER = 0.0
 NEVER_DEFER = 60.0
-
-
-async def responses_to(fake: FakeDiscord, interaction: dict[str, object], count: int) -> list[RecordedRequest]:
-    token = str(interaction["token"])
-
-    def answered() -> list[RecordedRequest] | None:
-        found = [r for r in fake.requests if token in r.path]
-        return found[:count] if len(found) >= count else None
-
-    responses: list[RecordedRequest] = await fake.wait_until(answered)
-    return responses
 
 
 async def test_a_quick_abstention_is_ephemeral_though_answers_are_public(
@@ -29,7 +18,7 @@ async def test_a_quick_abstention_is_ephemeral_though_answers_are_public(
 
     interaction = await fake_discord.slash_ask(UNANSWERABLE, private=False)
 
-    (response,) = await responses_to(fake_discord, interaction, 1)
+    (response,) = await fake_discord.responses_to(interaction, 1)
     message = sent_message(response)
     assert message["content"].startswith("I couldn't find this in the documents.")
     assert message["flags"] & EPHEMERAL
@@ -45,7 +34,7 @@ async def test_a_slow_abstention_removes_the_public_thinking_and_tells_the_asker
 
     interaction = await fake_discord.slash_ask(UNANSWERABLE)
 
-    deferral, deleted, follow_up = await responses_to(fake_discord, interaction, 3)
+    deferral, deleted, follow_up = await fake_discord.responses_to(interaction, 3)
     webhook = f"/webhooks/{APPLICATION_ID}/{interaction['token']}"
     assert deferral.body["type"] == 5 and not deferral.body.get("data", {}).get("flags", 0) & EPHEMERAL
     assert (deleted.method, deleted.path) == ("DELETE", f"{webhook}/messages/@original")

@@ -7,7 +7,6 @@ from fake_discord import (
     APPLICATION_ID,
     GUILD_ID,
     FakeDiscord,
-    RecordedRequest,
     limit_violations,
     message_text,
     parses_no_mentions,
@@ -29,18 +28,6 @@ def callback_for(interaction: dict[str, object]) -> str:
 
 def follow_up_for(interaction: dict[str, object]) -> str:
     return f"/webhooks/{APPLICATION_ID}/{interaction['token']}"
-
-
-async def responses_to(fake: FakeDiscord, interaction: dict[str, object], count: int) -> list[RecordedRequest]:
-    """The first `count` REST calls that answer this interaction (callback, follow-ups, edits)."""
-    token = str(interaction["token"])
-
-    def answered() -> list[RecordedRequest] | None:
-        found = [r for r in fake.requests if token in r.path]
-        return found[:count] if len(found) >= count else None
-
-    responses: list[RecordedRequest] = await fake.wait_until(answered)
-    return responses
 
 
 async def test_ask_and_help_are_synced_globally_at_start_up(start_bot: StartBot, fake_discord: FakeDiscord) -> None:
@@ -71,7 +58,7 @@ async def test_quick_answer_is_the_interaction_response_itself(start_bot: StartB
 
     interaction = await fake_discord.slash_ask(NADELLA)
 
-    (response,) = await responses_to(fake_discord, interaction, 1)
+    (response,) = await fake_discord.responses_to(interaction, 1)
     assert response.path == callback_for(interaction)
     assert response.query == {"with_response": "1"}
     assert response.body["type"] == 4
@@ -91,7 +78,7 @@ async def test_slow_answer_is_deferred_then_sent_as_the_follow_up(
 
     interaction = await fake_discord.slash_ask(NADELLA)
 
-    deferral, follow_up = await responses_to(fake_discord, interaction, 2)
+    deferral, follow_up = await fake_discord.responses_to(interaction, 2)
     assert deferral.path == callback_for(interaction)
     assert deferral.body["type"] == 5
     assert follow_up.method == "POST" and follow_up.path == follow_up_for(interaction)
@@ -105,7 +92,7 @@ async def test_private_answer_is_ephemeral_on_both_paths(start_bot: StartBot, fa
     await start_bot(defer_after=ALWAYS_DEFER)
 
     deferred = await fake_discord.slash_ask(NADELLA, private=True)
-    deferral, follow_up = await responses_to(fake_discord, deferred, 2)
+    deferral, follow_up = await fake_discord.responses_to(deferred, 2)
 
     assert deferral.body["data"]["flags"] & EPHEMERAL
     assert follow_up.body["flags"] & EPHEMERAL
@@ -117,7 +104,7 @@ async def test_private_answer_sent_directly_is_ephemeral(start_bot: StartBot, fa
 
     interaction = await fake_discord.slash_ask(NADELLA, private=True)
 
-    (response,) = await responses_to(fake_discord, interaction, 1)
+    (response,) = await fake_discord.responses_to(interaction, 1)
     assert response.body["type"] == 4
     assert sent_message(response)["flags"] & EPHEMERAL
 
@@ -129,8 +116,8 @@ async def test_config_can_make_answers_private_by_default(start_bot: StartBot, f
     unspecified = await fake_discord.slash_ask(NADELLA)
     public = await fake_discord.slash_ask(NADELLA, private=False)
 
-    (unspecified_response,) = await responses_to(fake_discord, unspecified, 1)
-    (public_response,) = await responses_to(fake_discord, public, 1)
+    (unspecified_response,) = await fake_discord.responses_to(unspecified, 1)
+    (public_response,) = await fake_discord.responses_to(public, 1)
     assert sent_message(unspecified_response)["flags"] & EPHEMERAL
     assert not sent_message(public_response).get("flags", 0) & EPHEMERAL
 
@@ -143,7 +130,7 @@ async def test_unanswerable_question_gets_a_short_friendly_reply(
 
     interaction = await fake_discord.slash_ask("how tall is the Eiffel Tower?")
 
-    (response,) = await responses_to(fake_discord, interaction, 1)
+    (response,) = await fake_discord.responses_to(interaction, 1)
     message = sent_message(response)
     assert "couldn't find" in message["content"].lower()
     assert "documents" in message["content"]
@@ -158,5 +145,5 @@ async def test_ask_works_in_a_direct_message(start_bot: StartBot, fake_discord: 
 
     interaction = await fake_discord.slash_ask(NADELLA, in_dm=True)
 
-    (response,) = await responses_to(fake_discord, interaction, 1)
+    (response,) = await fake_discord.responses_to(interaction, 1)
     assert JEVONS in message_text(sent_message(response))
