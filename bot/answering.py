@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from bot import metrics
 from bot.answer_workers import AnswerWorkers, RetrieverSpec
 from bot.config import Config
 from retrieval.answers import Answer
@@ -142,12 +143,16 @@ async def watching(config: Config, service: AnswerService, workers: AnswerWorker
 
     loop = asyncio.get_running_loop()
 
-    def tell_workers(retriever: Retriever) -> None:
-        if workers is not None and retriever.index.key is not None and retriever.report.saved:
+    def swapped(retriever: Retriever) -> None:
+        """Count the rebuild for /metrics, and move the answer workers to the new index."""
+        report = retriever.report
+        metrics.reindexed(report.seconds)
+        metrics.index_in_use(report.documents, report.passages, metrics.index_built_at(report.path, report.saved))
+        if workers is not None and retriever.index.key is not None and report.saved:
             with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is asking any more
                 loop.call_soon_threadsafe(workers.reload, retriever.index.key)
 
-    live = LiveIndex(retriever_spec(config), service, on_swap=tell_workers)
+    live = LiveIndex(retriever_spec(config), service, on_swap=swapped)
     await asyncio.to_thread(live.__enter__)
     try:
         yield

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from support import wait_for, write_corpus
 
+from bot import metrics
 from bot.answer_workers import AnswerWorkers
 from bot.answering import AnswerService, bot_service, retriever_spec
 from bot.config import Config, CorpusSection
@@ -173,8 +174,11 @@ async def answer_text(service: AnswerService, question: str = ZEBRA_QUESTION) ->
     return " ".join(quote.text for quote in (await service.answer(question)).quotes)
 
 
-async def test_the_answer_workers_move_to_the_new_index(bot: AnswerService, corpus: Path) -> None:
+async def test_the_answer_workers_move_to_the_new_index_and_metrics_count_the_rebuild(
+    bot: AnswerService, corpus: Path
+) -> None:
     assert isinstance(bot.workers, AnswerWorkers)
+    rebuilds_before = metrics.REGISTRY.get_sample_value("citebot_reindexes_total") or 0.0
     (corpus / "zebras.txt").write_text(f"Zebras\n\n{ZEBRAS_V1}\n")
 
     async def answered_from_new_index() -> None:
@@ -186,6 +190,7 @@ async def test_the_answer_workers_move_to_the_new_index(bot: AnswerService, corp
     await asyncio.wait_for(answered_from_new_index(), GENEROUS)
     answers = await asyncio.gather(*(answer_text(bot) for _ in range(6)))  # every worker has moved
     assert all(ZEBRAS_V1 in answer for answer in answers)
+    assert (metrics.REGISTRY.get_sample_value("citebot_reindexes_total") or 0.0) > rebuilds_before
 
 
 async def test_questions_to_the_workers_during_the_swap_get_whole_answers(
