@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -11,7 +12,8 @@ from postgres_server import PostgresServer, start_postgres, why_not_available
 
 from bot.answer_workers import AnswerWorkers, RetrieverSpec
 from bot.answering import AnswerService
-from bot.config import BUNDLED_CORPUS
+from bot.config import BUNDLED_CORPUS, LogSettings
+from bot.store import QuestionLog, open_store
 from retrieval import Retriever
 
 REPO = Path(__file__).resolve().parent.parent
@@ -70,3 +72,11 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'questions.sqlite3'}"
     server: PostgresServer = request.getfixturevalue("postgres_server")
     return server.new_database()
+
+
+@pytest.fixture
+async def question_log(store_url: str) -> AsyncIterator[QuestionLog]:
+    """A question log on a fresh store (SQLite, then the real PostgreSQL server), closed after the test."""
+    log = QuestionLog(open_store(store_url), LogSettings())
+    yield log
+    await asyncio.to_thread(log.close)

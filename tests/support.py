@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
+
+from bot.store import QuestionLog, QuestionRecord
 
 T = TypeVar("T")
 
@@ -65,6 +69,12 @@ def stalled(pid: int) -> Iterator[None]:
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGCONT)
+
+
+async def recorded(log: QuestionLog) -> list[QuestionRecord]:
+    """Everything the log holds once its writer has caught up."""
+    assert await asyncio.to_thread(log.flush)
+    return await asyncio.to_thread(log.store.questions_since, datetime(2000, 1, 1))
 
 
 # ---------------------------------------------------------------------- documents made by real libraries

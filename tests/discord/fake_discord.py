@@ -197,36 +197,8 @@ class FakeDiscord:
 
     async def slash_command(self, name: str, options: list[JSON], *, in_dm: bool = False) -> JSON:
         """A user runs `/<name>` with these options; returns the INTERACTION_CREATE payload."""
-        interaction: JSON = {
-            "id": str(self.new_id()),
-            "application_id": str(APPLICATION_ID),
-            "type": 2,
-            "token": f"interaction-token-{self.new_id()}",
-            "version": 1,
-            "attachment_size_limit": 8 * 1024 * 1024,
-            "locale": "en-US",
-            "entitlements": [],
-            "app_permissions": EVERYONE_PERMISSIONS,
-            "data": {"id": str(self.new_id()), "name": name, "type": 1, "options": options},
-        }
-        if in_dm:
-            interaction |= {
-                "channel_id": str(DM_CHANNEL_ID),
-                "channel": {"id": str(DM_CHANNEL_ID), "type": 1},
-                "user": HUMAN_USER,
-                "context": 1,
-                "authorizing_integration_owners": {"1": str(USER_ID)},
-            }
-        else:
-            interaction |= {
-                "guild_id": str(GUILD_ID),
-                "guild_locale": "en-US",
-                "channel_id": str(CHANNEL_ID),
-                "channel": self._text_channel(CHANNEL_ID, "general"),
-                "member": self._member(HUMAN_USER) | {"permissions": EVERYONE_PERMISSIONS},
-                "context": 0,
-                "authorizing_integration_owners": {"0": str(GUILD_ID)},
-            }
+        interaction = self._interaction(2, HUMAN_USER, DM_CHANNEL_ID if in_dm else CHANNEL_ID, None)
+        interaction["data"] = {"id": str(self.new_id()), "name": name, "type": 1, "options": options}
         await self.dispatch("INTERACTION_CREATE", interaction)
         return interaction
 

@@ -3,12 +3,9 @@ submissions as Discord does, and the question log in SQLite and in a real Postgr
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import pytest
 from discord_harness import StartBot
 from fake_discord import (
     BOT_ID,
@@ -22,9 +19,9 @@ from fake_discord import (
     parses_no_mentions,
     pings_at_most_the_asker,
 )
+from support import recorded
 
-from bot.config import LogSettings
-from bot.store import QuestionLog, QuestionRecord, open_store, person_digest
+from bot.store import QuestionLog, person_digest
 from bot.store.records import utc_now
 from bot.store.report import build_report
 
@@ -33,18 +30,6 @@ JEVONS = 'quoted the "Jevons Paradox" on social media'
 EPHEMERAL = 64
 NEVER_DEFER = 60.0
 ALWAYS_DEFER = 0.0
-
-
-@pytest.fixture
-async def question_log(store_url: str) -> AsyncIterator[QuestionLog]:
-    log = QuestionLog(open_store(store_url), LogSettings())
-    yield log
-    await asyncio.to_thread(log.close)
-
-
-async def recorded(log: QuestionLog) -> list[QuestionRecord]:
-    assert await asyncio.to_thread(log.flush)
-    return await asyncio.to_thread(log.store.questions_since, datetime(2000, 1, 1))
 
 
 def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:

@@ -7,16 +7,17 @@ import asyncio
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fake_slack import CHANNEL_ID, DM_CHANNEL_ID, HUMAN_USER_ID, OTHER_USER_ID, TEAM_ID, FakeSlack, Sent
+from support import recorded
 
 from bot.config import LogSettings
-from bot.store import QuestionLog, QuestionRecord, open_store, person_digest
+from bot.store import QuestionLog, open_store, person_digest
 from bot.store.records import utc_now
 from bot.store.report import build_report
 
@@ -25,19 +26,6 @@ JEVONS = 'Microsoft CEO Nadella quoted the "Jevons Paradox" on social media'
 UP, DOWN = "citebot_vote_up", "citebot_vote_down"
 
 BotFactory = Callable[..., Awaitable[Any]]
-
-
-@pytest.fixture
-async def question_log(store_url: str) -> AsyncIterator[QuestionLog]:
-    log = QuestionLog(open_store(store_url), LogSettings())
-    yield log
-    await asyncio.to_thread(log.close)
-
-
-async def recorded(log: QuestionLog) -> list[QuestionRecord]:
-    """Everything the log holds once its writer has caught up."""
-    assert await asyncio.to_thread(log.flush)
-    return await asyncio.to_thread(log.store.questions_since, datetime(2000, 1, 1))
 
 
 def buttons_of(message: Sent) -> list[dict[str, Any]]:
