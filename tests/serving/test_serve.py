@@ -101,7 +101,8 @@ def test_readyz_waits_for_every_platform_and_reports_a_dropped_connection_while_
 
         platforms.call(discord.accept_gateway)
         serving.wait_until_ready()
-        assert discord.resume_payloads  # it resumed its session
+        # it resumed its session (the socket is open, so ready, a moment before the fake has read the RESUME)
+        assert platforms.run(discord.wait_until(lambda: discord.resume_payloads))
 
     assert Serving(config).run(steps) == 0
 
