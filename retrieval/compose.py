@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.analysis import analyze, analyze_spans
-from retrieval.answer_types import answer_type, asks_definition
+from retrieval.answer_types import answer_type, asks_definition, defined_subject
 from retrieval.answers import Answer, Highlight, Quote
 from retrieval.citations import cite
 from retrieval.corpus_index import CorpusIndex
@@ -115,7 +115,11 @@ def compose_answer(
         if asked.weight(set().union(context, *matched)) < settings.min_coverage * asked.total_weight:
             continue
         fits = (wanted is not None and wanted.search(text, start, end) is not None) or (
-            defining and _defines(index, passage, text, sentences[0], asked)
+            defining
+            and (
+                _defines(index, passage, text, sentences[0], asked)
+                or _states_definition(text, sentences, start, end, asked)
+            )
         )
         # Coverage breaks ties, and ranks alone where BM25 scores nothing at all (a corpus of one or two passages).
         score = max(passage_score, 0.0) * (0.5 + 0.5 * coverage) + TIE_BREAK * coverage
@@ -144,6 +148,19 @@ def _defines(index: CorpusIndex, passage: int, text: str, first: tuple[int, int]
         not _LETTER.search(text, end, begins) and asked.hits(set(analyze(text[start:end])))
         for start, end in index.passage_headings(passage)
     )
+
+
+def _states_definition(text: str, sentences: list[tuple[int, int]], start: int, end: int, asked: Question) -> bool:
+    """Does a sentence of the quote's core say what the question's subject is or means ('A "Combined Work" is
+    ...' for 'What is a "Combined Work"?'): a subject made only of question words, then "is", "means"...?"""
+    for first, last in sentences:
+        if first < start or last > end:
+            continue
+        subject = defined_subject(text[first:last])
+        terms = set(analyze(subject)) if subject else set()
+        if terms and terms <= asked.highlight_terms:
+            return True
+    return False
 
 
 def context_terms(index: CorpusIndex, passage: int, doc: int, text: str) -> set[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from support import write_corpus
 
 from retrieval import Retriever
-from retrieval.answer_types import answer_type
+from retrieval.answer_types import answer_type, asks_definition, defined_subject
 
 FILLER = [
     f"Section {n} talks about the weather in town number {n}, which was mild and dry all week long." for n in range(40)
@@ -40,6 +40,25 @@ def test_a_label_with_its_description_answers_what_does_it_do(tmp_path: Path) ->
     answer = open_corpus(tmp_path, {"fetch.txt": manual}).ask("What does --prune do?")
     assert answer.answered and answer.quotes[0].text.startswith("--prune::")
     assert "no longer exist" in answer.quotes[0].text
+
+
+def test_a_sentence_saying_what_the_subject_means_answers_what_is_it(tmp_path: Path) -> None:
+    """The definition wins over a passage that uses the defined term more often."""
+    uses = (
+        "The Combined Work may be conveyed under terms of your choice, if the Combined Work keeps the notices. "
+        "Each Combined Work must carry the notices; a Combined Work without them breaks the terms.\n"
+    )
+    definition = 'A "Combined Work" is a work produced by combining or linking an Application with the Library.\n'
+    corpus = open_corpus(tmp_path, {"conveying.txt": uses, "definitions.txt": definition})
+    answer = corpus.ask('Here, what is a "Combined Work"?')
+    assert answer.answered and answer.quotes[0].source == "definitions.txt"
+
+
+def test_definitions_are_recognised_by_their_shape() -> None:
+    assert defined_subject('A "Combined Work" is a work produced by combining') == '"Combined Work"'
+    assert defined_subject('"Secondary License" means either the GNU General Public License') == '"Secondary License"'
+    assert defined_subject("You may convey a covered work under sections 3 and 4.") is None
+    assert asks_definition("Under LGPL-3, what is a Combined Work?") and not asks_definition("Why is it so?")
 
 
 def test_how_many_prefers_a_quote_with_a_number(tmp_path: Path) -> None:
