@@ -4,7 +4,8 @@ The dev half is for development and may be looked at (`--misses` lists what went
 only to report, so `--misses` is refused for it. Once a test half has been reported it has been seen; the fresh
 sets, written blind later by new writers, are the held-out check for work done after that, under the same rule.
 `--half check` runs the outside checks (Python's documentation, the Debian Policy Manual): corpora nothing was
-developed or tuned on, each with one blind set.
+developed or tuned on, each with one blind set. The third round's sets, written blind for news, git and
+licenses, come as `r3dev` (looked at and tuned on, like dev) and `r3test` (held out, like test).
 """
 
 from __future__ import annotations
@@ -22,14 +23,19 @@ from retrieval.settings import RetrievalSettings
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 SETS = ("news", "git", "licenses")
 OUTSIDE_CHECKS = ("pydocs", "policy")  # never developed or tuned on: one "check" set each, run only to report
-PARTS = ("dev", "test", "fresh")  # of each of SETS
+PARTS = ("dev", "test", "fresh", "r3dev", "r3test")  # of each of SETS
+LATER_PARTS = ("r3dev", "r3test")  # written after the others: scored for the sets that have them
 HALVES = (*PARTS, "check")
-HELD_OUT = ("test", "fresh", "check")
+HELD_OUT = ("test", "fresh", "r3test", "check")
 KINDS = ("literal", "paraphrase")
 
 
+def question_file(name: str, half: str) -> Path:
+    return QUESTIONS / f"{name}.{half}.jsonl"
+
+
 def score_set(name: str, half: str, retriever: Retriever) -> EvalReport:
-    return evaluate(retriever, read_cases(QUESTIONS / f"{name}.{half}.jsonl"))
+    return evaluate(retriever, read_cases(question_file(name, half)))
 
 
 def open_corpus(name: str, index_dir: Path, *, dense: bool = False) -> Retriever:
@@ -84,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     sets = args.sets or (OUTSIDE_CHECKS if args.half == "check" else SETS)
     if (args.half == "check") != all(name in OUTSIDE_CHECKS for name in sets):
         parser.error(f"the outside checks ({', '.join(OUTSIDE_CHECKS)}) have only a check set, and only they do")
+    if args.half in LATER_PARTS:
+        sets = [name for name in sets if question_file(name, args.half).is_file()]
+        if not sets:
+            parser.error(f"no {args.half} set is in {QUESTIONS} yet")
     index_dir = DATA / "indexes"
     index_dir.mkdir(parents=True, exist_ok=True)
     reports: dict[str, EvalReport] = {}
