@@ -27,15 +27,6 @@ _QUOTATION_LOOK_BACK_CHARS = 400
 _CONTINUATION_STARTS = frozenset("0123456789$€£(")
 _LINE_FINISHED = tuple(".!?;…\"'”’)]")
 _INTRODUCES = (":",)
-# Words that cannot end an English sentence: a line ending in one is wrapped mid-sentence, whatever the next
-# line starts with ("linking an" / "Application with the Library.", where the defined term is capitalised).
-_CANNOT_END = frozenset(
-    """
-    a an the of to in on at by for with from into onto upon and or nor but than as that which whose whom is are
-    was were be been being has have had will would shall should may might must can could its their our your his
-    her my these those such any each every no not if when where whether because although while unless
-    """.split()
-)
 _WHITESPACE = " \t\r\n\f\v\u00a0\u2009\u202f"
 _NEXT_VISIBLE = re.compile(f"[^{_WHITESPACE}]")
 
@@ -70,7 +61,7 @@ def _bounded(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Lines, with hard-wrapped ones joined: a line that stops mid-sentence continues on the next line when
-    that one starts in lowercase (or with a number after a lowercase word), or ends in a word no sentence ends in."""
+    that one starts in lowercase (or with a number after a lowercase word)."""
     spans: list[tuple[int, int]] = []
     previous = ""  # the last physical line, not the whole joined span: joining stays linear
     cursor = start
@@ -90,16 +81,13 @@ def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def continues_line(previous: str, current: str) -> bool:
     """Does line `current` carry on the sentence of line `previous` (both stripped)? It does when `previous`
     stops mid-sentence ("spent only" / "$5.6 million"), and when it ends in punctuation that cannot end this
-    sentence because `current` starts in lowercase ('begins with "fixup! ..."' / "or ..."), as inside a line,
-    and when `previous` ends in a word no sentence ends in ("linking an" / "Application with"), whatever
-    `current` starts with. A line ending in a colon introduces what follows, and a title is never joined."""
+    sentence because `current` starts in lowercase ('begins with "fixup! ..."' / "or ..."), as inside a line.
+    A line ending in a colon introduces what follows, and a title is never joined."""
     first = current[:1]
     if _looks_like_title(previous) or previous.endswith(_INTRODUCES):
         return False
     if previous.endswith(_LINE_FINISHED):
         return first.islower()
-    if first and previous.rsplit(maxsplit=1)[-1].casefold() in _CANNOT_END:
-        return True
     return first.islower() or ((previous[-1:].islower() or previous.endswith(",")) and first in _CONTINUATION_STARTS)
 
 

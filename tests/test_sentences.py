@@ -96,15 +96,3 @@ def test_a_huge_line_without_punctuation_is_cut_into_bounded_pieces() -> None:
     spans = split_sentences(text)
     assert all(end - start <= MAX_SENTENCE_CHARS for start, end in spans)
     assert "".join(text[s:e] + " " for s, e in spans) == text
-
-
-def test_a_line_ending_in_a_word_no_sentence_ends_in_continues_onto_a_capitalised_line() -> None:
-    text = '  A "Combined Work" is a work produced by combining or linking an\nApplication with the Library.  It ran.'
-    assert sentences(text) == [
-        'A "Combined Work" is a work produced by combining or linking an\nApplication with the Library.',
-        "It ran.",
-    ]
-
-
-def test_a_heading_ending_in_an_ordinary_word_still_stands_alone() -> None:
-    assert sentences("Installing the tool\nRun the installer.") == ["Installing the tool", "Run the installer."]
