@@ -4,7 +4,9 @@ highlighted, or an honest abstention.
 Abstention, calibrated on four corpora at once (news, a software manual, licenses, CACM; see bench/quality):
 the documents do not answer a question when `max_unknown_share` or more of its weight (see `question.py`) is
 words no passage uses ("What is the capital of France?" of a corpus that never says "France"), or when no
-passage, read with its document's title and its section heading, holds `min_coverage` of the weight.
+passage, read with its document's title and its section heading, holds `min_coverage` of the weight. Once one
+does, passages holding less are quoted too when they score well enough: a long question's parts are often
+answered by different documents.
 
 Ranking follows the retrieval evidence of each quote's passage (which counts the title and section a quote's
 own sentences may not repeat), weighed by how much of the question the quote itself covers: a quote's best
@@ -98,6 +100,7 @@ def compose_answer(
     wanted = answer_type(question)
     defining = asks_definition(question)
     candidates: list[_Candidate] = []
+    covered = False  # some passage holds min_coverage of the question: then the weaker ones are sources too
     hits: dict[tuple[int, int], set[str]] = {}  # overlapping passages share sentences: match each once
     meaning = encoder.encode([question])[0] if encoder is not None and index.dense_vectors is not None else None
     for passage, passage_score in candidate_passages(index, asked.search_terms, top_k, meaning):
@@ -112,8 +115,8 @@ def compose_answer(
         start, end, coverage = _best_span(text, sentences, matched, asked, settings.max_quote_chars)
         focus = start
         context = asked.hits(context_terms(index, passage, doc, text))
-        if asked.weight(set().union(context, *matched)) < settings.min_coverage * asked.total_weight:
-            continue
+        if asked.weight(set().union(context, *matched)) >= settings.min_coverage * asked.total_weight:
+            covered = True
         fits = (wanted is not None and wanted.search(text, start, end) is not None) or (
             defining
             and (
@@ -131,7 +134,7 @@ def compose_answer(
         candidates.append(_Candidate(doc, start, end, score, focus))
 
     quotes = _merge_overlapping(candidates, index, settings.max_quote_chars)
-    if not quotes:
+    if not quotes or not covered:
         return Answer(question=question, answered=False, note=ABSTAIN_NOTE)
     best = quotes[0].score
     kept = _spread([q for q in quotes if q.score >= RELATIVE_SCORE_FLOOR * best])[:top_k]

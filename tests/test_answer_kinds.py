@@ -78,3 +78,18 @@ def test_a_question_about_something_the_documents_never_name_is_not_answered(tmp
     """It shares "policy" with the corpus, but "refund" and "Acme" are nowhere in it."""
     text = "The government published a new export policy for chips on Monday.\n"
     assert not open_corpus(tmp_path, {"a.txt": text}).ask("What is Acme's refund policy?").answered
+
+
+def test_a_long_question_is_also_answered_by_sources_that_hold_one_of_its_parts(tmp_path: Path) -> None:
+    """Once one passage shows the documents answer, a passage holding less than `min_coverage` of a long
+    question (one of its twelve words) is still a source worth citing."""
+    tools = "compilers assemblers linkers loaders debuggers editors profilers formatters tracers shells".split()
+    files = {f"{tool}.txt": f"The {tool} are described in this note.\n" for tool in tools}
+    files["history.txt"] = "Zeta worked in Oslo.\n"
+    answer = open_corpus(tmp_path, files).ask(
+        "Which compilers, assemblers, linkers, loaders, debuggers, editors, profilers, formatters, tracers and "
+        "shells did the Zeta lab in Oslo write?",
+        top_k=5,
+    )
+    assert answer.answered and answer.quotes[0].source == "history.txt"
+    assert len(answer.quotes) == 5
