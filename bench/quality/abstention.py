@@ -177,14 +177,17 @@ def main(argv: list[str] | None = None) -> int:
     unanswerable = [s for s in found if not s.answerable]
     hits = sum(s.hit_at_3 for s in answerable)
     print(f"{args.half}: {len(answerable)} answerable ({hits} hits@3 today), {len(unanswerable)} unanswerable\n")
-    print("| rule | answerable refused | hits@3 lost | unanswerable abstained |\n|---|---|---|---|")
+    print(
+        "| rule | answerable refused | hits@3 lost | unanswerable abstained | CACM topics refused |\n"
+        "|---|---|---|---|---|"
+    )
     for label, abstains in rules():
         refused = [s for s in answerable if abstains(s)]
         lost = sum(s.hit_at_3 for s in refused)
         abstained = sum(abstains(s) for s in unanswerable)
         print(
             f"| {label} | {len(refused) / len(answerable):.2f} | {lost} of {hits} | "
-            f"{abstained / max(1, len(unanswerable)):.2f} |"
+            f"{abstained / max(1, len(unanswerable)):.2f} | {share(sum(abstains(s) for s in topics), len(topics))} |"
         )
     if args.half == "dev":
         print("\nA model learned on the other corpora (dev halves, CACM's topics), on the one left out:\n")
