@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 
 from bench.quality.corpora import DATA, corpus_dir
-from retrieval.evaluation import EvalReport, evaluate, read_cases
+from retrieval.evaluation import EvalCase, EvalReport, evaluate, read_cases
+from retrieval.question import parse_question
 from retrieval.retriever import Retriever
 from retrieval.settings import RetrievalSettings
 
@@ -28,6 +29,7 @@ LATER_PARTS = ("r3dev", "r3test")  # written after the others: scored for the se
 HALVES = (*PARTS, "check")
 HELD_OUT = ("test", "fresh", "r3test", "check")
 KINDS = ("literal", "paraphrase")
+MISS_PASSAGES = 10
 
 
 def question_file(name: str, half: str) -> Path:
@@ -65,16 +67,40 @@ HEADER = (
 )
 
 
-def misses(report: EvalReport) -> list[str]:
+def misses(report: EvalReport, retriever: Retriever, cases: list[EvalCase]) -> list[str]:
+    """The dev questions that went wrong; an answerable one says where the engine ranked the first passage that
+    holds its gold ("passage 2": the quotes chose badly; "no passage in the top 10": retrieval missed it)."""
+    gold = {case.q: case.gold for case in cases}
     lines = []
+    chose_badly = missed = 0  # of the answerable questions without a gold quote in the first three
     for r in report.results:
         if r.should_abstain and r.answered:
             lines.append(f"  answered, should abstain: {r.question}")
-        elif not r.should_abstain and not r.answered:
-            lines.append(f"  refused ({r.kind}): {r.question}")
-        elif not r.should_abstain and (r.rank is None or r.rank > 1):
-            lines.append(f"  rank {r.rank} ({r.kind}): {r.question}")
+            continue
+        if r.should_abstain or (r.answered and r.rank == 1):
+            continue
+        found = gold_passage_rank(retriever, r.question, gold[r.question])
+        where = f"passage {found}" if found is not None else f"no passage in the top {MISS_PASSAGES}"
+        miss = "refused" if not r.answered else f"rank {r.rank}"
+        lines.append(f"  {miss} ({r.kind}; {where}): {r.question}")
+        if r.rank is None or r.rank > 3:
+            chose_badly += found is not None
+            missed += found is None
+    lines.append(
+        f"  not in the first three quotes: {chose_badly} with a gold passage in the engine's top {MISS_PASSAGES}, "
+        f"{missed} without"
+    )
     return lines
+
+
+def gold_passage_rank(retriever: Retriever, question: str, gold: list[str]) -> int | None:
+    """The 1-based rank of the engine's first passage (plain BM25 on the question's terms) holding a gold span."""
+    index = retriever.index
+    asked = parse_question(question, index.engine, index.aliases)
+    for rank, (passage, _) in enumerate(index.engine.top_k(asked.search_terms, MISS_PASSAGES), start=1):
+        if any(span in index.passage_text(passage) for span in gold):
+            return rank
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,12 +125,14 @@ def main(argv: list[str] | None = None) -> int:
     reports: dict[str, EvalReport] = {}
     print(HEADER)
     for name in sets:
-        report = score_set(name, args.half, open_corpus(name, index_dir, dense=args.dense))
+        retriever = open_corpus(name, index_dir, dense=args.dense)
+        report = score_set(name, args.half, retriever)
         reports[name] = report
         label = f"{name}, dense" if args.dense else name
         print(table_row(label, args.half, report), flush=True)
         if args.misses:
-            print("\n".join(misses(report)), file=sys.stderr, flush=True)
+            cases = read_cases(question_file(name, args.half))
+            print("\n".join(misses(report, retriever, cases)), file=sys.stderr, flush=True)
     if args.json:
         args.json.write_text(json.dumps({k: v.model_dump() for k, v in reports.items()}, indent=1))
     return 0
