@@ -27,10 +27,10 @@ import numpy.typing as npt
 
 from bench.quality.cacm import judged_topics
 from bench.quality.corpora import DATA, cacm_dir, corpus_dir
-from bench.quality.run import HALVES, QUESTIONS, SETS, open_corpus
+from bench.quality.run import HALVES, SETS, cases_of, open_corpus
 from retrieval.analysis import analyze
 from retrieval.compose import candidate_passages, context_terms
-from retrieval.evaluation import EVAL_TOP_K, first_gold_rank, read_cases
+from retrieval.evaluation import EVAL_TOP_K, first_gold_rank
 from retrieval.question import parse_question
 from retrieval.retriever import Retriever
 
@@ -159,7 +159,7 @@ def half_signals(half: str, index_dir: Path) -> list[Signals]:
     found: list[Signals] = []
     for name in SETS:
         retriever = open_corpus(name, index_dir)
-        cases = read_cases(QUESTIONS / f"{name}.{half}.jsonl")
+        cases = cases_of(name, half)
         found += [signals(name, retriever, case.q, case.gold, answerable=bool(case.gold)) for case in cases]
     return found
 
