@@ -93,3 +93,15 @@ def test_a_long_question_is_also_answered_by_sources_that_hold_one_of_its_parts(
     )
     assert answer.answered and answer.quotes[0].source == "history.txt"
     assert len(answer.quotes) == 5
+
+
+def test_in_a_long_passage_how_much_quotes_the_sentence_with_the_amount(tmp_path: Path) -> None:
+    """Of two sentences of a long passage that hold as much of the question, the one with the number is quoted."""
+    clause = "This clause covers the notices, the copies and the form of the work, written out in plain words " * 4
+    text = (
+        "A Legal Entity is under control.\n"
+        f"{clause.strip()}.\n{clause.strip()}.\n"
+        "A stake of fifty percent (50%) or more gives control.\n"
+    )
+    answer = open_corpus(tmp_path, {"terms.txt": text}).ask("How big a stake gives control of a Legal Entity?")
+    assert answer.answered and "(50%)" in answer.quotes[0].text
