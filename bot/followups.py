@@ -132,6 +132,12 @@ class Conversations:
         self._remember(exchange, keys)
         return page
 
+    def alias(self, exchange_id: str | None, key: str) -> None:
+        """`key` (a message that showed the exchange, known once sent) leads to the exchange `exchange_id` too."""
+        exchange = self.find(exchange_id)
+        if exchange is not None:
+            self._remember(exchange, [key])
+
     def _remember(self, exchange: Exchange, keys: list[str]) -> None:
         for key in [exchange.id, *keys]:
             self._by_key[key] = exchange
