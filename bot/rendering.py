@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -104,6 +105,14 @@ class Page:
 def quote_number(number: int) -> str:
     """How a quote is numbered on every front end, so people can say "quote 2"; "more" continues the count."""
     return f"[{number}]"
+
+
+def answer_json(answer: Answer, first_number: int = 1) -> str:
+    """The answer as one line of JSON, each quote carrying the `number` every front end shows beside it."""
+    data = answer.model_dump(mode="json")
+    for number, quote in enumerate(data["quotes"], start=first_number):
+        quote["number"] = number
+    return json.dumps(data, ensure_ascii=False)
 
 
 def following_up_line(previous: str) -> str:

@@ -239,8 +239,8 @@ class SlackListeners:
         asked = Asked(
             "slack", command.get("user_id") or "", question, command.get("team_id"), command.get("channel_id")
         )
-        share = self.settings.visibility == "ephemeral"
-        pending = asyncio.ensure_future(self._answer(asked, share=share))
+        private = self.settings.visibility == "ephemeral"  # else Slack shows the command with the answer: no echo
+        pending = asyncio.ensure_future(self._answer(asked, share=private, echo=private))
         done, _ = await asyncio.wait({pending}, timeout=self.ack_within)
         if pending in done:  # nearly always: the answer is the acknowledgement, and Slack shows who asked
             reply = pending.result()
@@ -350,7 +350,13 @@ class SlackListeners:
             log.warning("chat.postMessage to %s failed: %s", channel, type(error).__name__)
 
     async def _answer(
-        self, asked: Asked, turn: Turn | None = None, keys: list[str] | None = None, *, share: bool = False
+        self,
+        asked: Asked,
+        turn: Turn | None = None,
+        keys: list[str] | None = None,
+        *,
+        share: bool = False,
+        echo: bool = True,
     ) -> SlackReply:
         """The rendered answer to `turn` (a question of its own by default), remembered under `keys`: with
         "More quotes", with "Share in channel" when `share` (a private answer), with vote buttons when questions
@@ -363,7 +369,7 @@ class SlackListeners:
         if page is None:
             return SlackReply(SEARCH_FAILED, quoted=False, failed=True)
         quoted = page.answer.answered and bool(page.answer.quotes)
-        return SlackReply(render_page(page, answer_id, share=share and quoted), quoted)
+        return SlackReply(render_page(page, answer_id, share=share and quoted, echo=echo), quoted)
 
     async def on_vote(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         """👍/👎: acknowledged at once, recorded (one vote per person per answer), thanked privately; a 👎

@@ -63,18 +63,24 @@ def escape(text: str) -> str:
 
 
 def render_answer(
-    answer: Answer, *, first_number: int = 1, following_up_on: str | None = None, heading: str | None = None
+    answer: Answer,
+    *,
+    first_number: int = 1,
+    following_up_on: str | None = None,
+    heading: str | None = None,
+    echo: bool = True,
 ) -> SlackMessage:
     """The reply to a question: its quotes with their sources, or the friendly 'not in the documents'. Quotes
     are numbered from `first_number` ("more" continues the count); `following_up_on` is the earlier question
-    this one was asked with; `heading` (trusted mrkdwn, e.g. who shared it) goes on top."""
+    this one was asked with; `heading` (trusted mrkdwn, e.g. who shared it) goes on top. Without `echo` the
+    question is not repeated (Slack already shows it: a slash command answered in the channel)."""
     if not answer.answered or not answer.quotes:
         return render_abstention(answer)
     question = escape(echoed_question(answer))
     blocks: list[Block] = [_context(heading)] if heading else []
     if following_up_on:
         blocks.append(_context(escape(following_up_line(following_up_on))))
-    blocks.append(_section(f"*From the documents:* {question}"))
+    blocks.append(_section(f"*From the documents:* {question}" if echo else "*From the documents:*"))
     # room for the heading, "following up", the hidden count and two rows of buttons
     shown = answer.quotes[: (MESSAGE_BLOCK_LIMIT - 6) // 2]
     for number, quote in enumerate(shown, start=first_number):
@@ -216,12 +222,14 @@ def _context(mrkdwn: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn, "verbatim": True}]}
 
 
-def render_page(page: Page, answer_id: str | None, *, share: bool, heading: str | None = None) -> SlackMessage:
+def render_page(
+    page: Page, answer_id: str | None, *, share: bool, heading: str | None = None, echo: bool = True
+) -> SlackMessage:
     """One reply in a conversation (see bot.followups.Page): numbered from where the last one stopped, with
     "More quotes" and, when `share`, "Share in channel" under its quotes, and 👍/👎 when it was recorded."""
     answer = page.answer
     message = render_answer(
-        answer, first_number=page.first_number, following_up_on=page.following_up_on, heading=heading
+        answer, first_number=page.first_number, following_up_on=page.following_up_on, heading=heading, echo=echo
     )
     if page.exchange and answer.answered and answer.quotes:
         message = with_answer_buttons(message, page.exchange, more=page.more, share=share)

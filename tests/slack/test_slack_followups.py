@@ -171,6 +171,7 @@ async def test_a_private_answer_is_shared_with_the_channel_by_its_button(
     assert shared.body["response_type"] == "in_channel" and shared.body["replace_original"] is False
     assert shared.body["blocks"][0]["elements"][0]["text"] == f"Shared by <@{HUMAN_USER_ID}>"
     assert quoted_spans(shared) == quoted_spans(private) != []
+    assert shared.body["blocks"][1]["text"]["text"] == f"*From the documents:* {NVIDIA}"  # no command shown
     assert SHARE not in buttons(shared)
     assert pings(shared.body) == [f"<@{HUMAN_USER_ID}>"] and block_kit_problems(shared.body) == []
     assert deleted.body == {"text": "", "delete_original": True, "_response_url": click["response_url"]}
