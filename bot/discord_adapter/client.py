@@ -140,26 +140,31 @@ class CitebotClient(discord.Client):
         done, _ = await asyncio.wait({pending}, timeout=self.defer_after)
         try:
             if pending in done:
-                reply, votes, quoted, _ = pending.result()
-                await interaction.response.send_message(
+                reply, votes, quoted, exchange = pending.result()
+                callback = await interaction.response.send_message(
                     reply.content,
                     embeds=reply.embeds,
                     ephemeral=ephemeral or not quoted,
                     allowed_mentions=NO_MENTIONS,
                     **votes,
                 )
+                if callback.resource is not None and quoted and not ephemeral:  # a Reply to it follows up
+                    self.conversations.alias(exchange, f"discord:message:{callback.resource.id}")
                 return
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-            reply, votes, quoted, _ = await pending
+            reply, votes, quoted, exchange = await pending
             if not quoted and not ephemeral:  # a note is for the asker only: the public "thinking" goes
                 await interaction.delete_original_response()
-            await interaction.followup.send(
+            sent = await interaction.followup.send(
                 reply.content,
                 embeds=reply.embeds,
                 ephemeral=ephemeral or not quoted,
                 allowed_mentions=NO_MENTIONS,
+                wait=True,
                 **votes,
             )
+            if quoted and not ephemeral:
+                self.conversations.alias(exchange, f"discord:message:{sent.id}")
         except discord.HTTPException as error:
             log.warning("could not answer /ask in channel %s: %s %s", interaction.channel_id, error.status, error.text)
         finally:

@@ -141,3 +141,19 @@ async def test_a_dm_conversation_follows_up(start_bot: StartBot, fake_discord: F
     follow_up = await bot_message(fake_discord, 2)
 
     assert f"Following up on: {NADELLA}" in message_text(follow_up) and ALTMAN_GOLD in message_text(follow_up)
+
+
+async def test_a_reply_to_an_ask_answer_follows_up_whether_it_came_at_once_or_after_thinking(
+    start_bot: StartBot, fake_discord: FakeDiscord
+) -> None:
+    for defer_after in (NEVER_DEFER, 0.0):
+        fake_discord.messages.clear()
+        client = await start_bot(defer_after=defer_after)
+        await fake_discord.slash_ask(NADELLA)
+        answer = await bot_message(fake_discord, 1)
+
+        await fake_discord.post_message(ALTMAN, reply_to=answer)
+        follow_up = await bot_message(fake_discord, 2)
+
+        assert f"Following up on: {NADELLA}" in message_text(follow_up), defer_after
+        await client.close()
