@@ -8,7 +8,7 @@ on a forgotten exchange tells the clicker, privately, to ask again.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import discord
 
@@ -46,20 +46,27 @@ def answer_view(page: Page, answer_id: str | None, *, share: bool) -> discord.ui
     return view
 
 
-class MoreButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=MORE_TEMPLATE):
+class ExchangeButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"citebot:(?:more|share):(?P<exchange>[0-9a-f]{32})"
+):
+    """A button about one exchange: its custom_id is `citebot:<action>:<exchange id>`."""
+
+    action: ClassVar[str]
+    label: ClassVar[str]
+    style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
+
     def __init__(self, exchange_id: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=MORE_LABEL, style=discord.ButtonStyle.primary, custom_id=f"citebot:more:{exchange_id}"
-            )
-        )
+        custom_id = f"citebot:{self.action}:{exchange_id}"
+        super().__init__(discord.ui.Button(label=self.label, style=self.style, custom_id=custom_id))
         self.exchange_id = exchange_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
-    ) -> MoreButton:
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /) -> Self:
         return cls(str(match["exchange"]))
+
+
+class MoreButton(ExchangeButton, template=MORE_TEMPLATE):
+    action, label, style = "more", MORE_LABEL, discord.ButtonStyle.primary
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """The next quotes, as a reply to the click: public under a public answer, else to the clicker only."""
@@ -86,20 +93,8 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=MORE_T
             log.warning("could not send more quotes: %s %s", error.status, error.text)
 
 
-class ShareButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SHARE_TEMPLATE):
-    def __init__(self, exchange_id: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=SHARE_LABEL, style=discord.ButtonStyle.secondary, custom_id=f"citebot:share:{exchange_id}"
-            )
-        )
-        self.exchange_id = exchange_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
-    ) -> ShareButton:
-        return cls(str(match["exchange"]))
+class ShareButton(ExchangeButton, template=SHARE_TEMPLATE):
+    action, label = "share", SHARE_LABEL
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """The private answer posted to the channel through the interaction's webhook (no channel permission
