@@ -172,8 +172,10 @@ def _ask(args: argparse.Namespace, config: Config) -> int:
     top_k = args.top_k or config.retrieval.top_k
     questions: Iterator[str] = iter([question]) if question else _stdin_lines(sys.stdin)
     if args.json:
+        from bot.rendering import answer_json
+
         for line in questions:
-            sys.stdout.write(retriever.ask(line, top_k).model_dump_json() + "\n")
+            sys.stdout.write(answer_json(retriever.ask(line, top_k)) + "\n")
             sys.stdout.flush()
         return EXIT_OK
     rich_terminal = sys.stdout.isatty()

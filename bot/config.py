@@ -57,6 +57,11 @@ class SlackSettings(BaseModel):
     visibility: Literal["in_channel", "ephemeral"] = "in_channel"
     top_k: int | None = Field(None, ge=1, le=10)
     api_base_url: str = "https://slack.com/api/"
+    thread_followups: Literal["off", "asker"] = Field(
+        "off",
+        description="asker: the asker's replies in citebot's thread are answered without a mention "
+        "(needs the message.channels event and channels:history).",
+    )
 
 
 class DiscordSettings(BaseModel):

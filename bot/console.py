@@ -5,26 +5,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import logging
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.answering import AnswerService
-from bot.rendering import printable
+from bot.console_roles import ROLES_HELP, ConsoleRoles, Said
+from bot.followups import Conversations, answer_turn
+from bot.rendering import SEARCH_FAILED_NOTE, Page, printable
 from bot.text_render import render_rich
-from retrieval.answers import Answer
 
 if TYPE_CHECKING:
     from rich.text import Text
 
     from bot.store import QuestionLog
 
-HELP = """Type a question and press Enter. Commands:
-  /help      this help
-  /sources   the documents and their titles
-  /quit      leave (Ctrl-D and Ctrl-C work too)"""
+HELP = f"""Type a question and press Enter; `more` shows the next quotes. Commands:
+  /help        this help
+  /sources     the documents and their titles
+  /quit        leave (Ctrl-D and Ctrl-C work too)
+{ROLES_HELP}"""
+log = logging.getLogger("citebot")
 
 
 def _history_file() -> Path:
@@ -40,6 +43,7 @@ def run_console(service: AnswerService, question_log: QuestionLog | None = None)
     history = _enable_history()
     report = service.retriever.report
     shown = service.retriever
+    roles, conversations = ConsoleRoles(), Conversations()
     try:
         console.print(
             f"[bold]citebot[/bold] — {report.documents} documents, {report.passages} passages. "
@@ -47,7 +51,7 @@ def run_console(service: AnswerService, question_log: QuestionLog | None = None)
         )
         while True:
             try:
-                line = input("citebot> ").strip()
+                line = input(roles.prompt()).strip()
             except EOFError:
                 console.print()
                 break
@@ -60,15 +64,22 @@ def run_console(service: AnswerService, question_log: QuestionLog | None = None)
             elif line == "/sources":
                 for doc in service.retriever.documents:
                     console.print(_source_line(doc.title, doc.source))
-            elif line.startswith("/"):
+            elif (said := roles.read(line)) is None:
                 command = printable(line.split()[0], keep_newlines=False)
                 console.print(f"Unknown command {command!r}. Type /help.", highlight=False, markup=False)
+            elif isinstance(said, str):
+                console.print(said, highlight=False, markup=False)
             else:
                 if service.retriever is not shown:  # live updates swapped in a new index
                     shown = service.retriever
                     changed = f"(the documents changed: now {shown.report.documents} documents, "
                     console.print(changed + f"{shown.report.passages} passages)", style="dim", highlight=False)
-                console.print(render_rich(_answer(service, line, question_log)))
+                page = _answer(service, conversations, said, question_log)
+                if page is None:
+                    console.print(SEARCH_FAILED_NOTE, style="yellow", highlight=False, markup=False)
+                else:
+                    answer, number, follows = page.answer, page.first_number, page.following_up_on
+                    console.print(render_rich(answer, first_number=number, following_up_on=follows))
     except KeyboardInterrupt:
         console.print()
     finally:
@@ -80,14 +91,17 @@ def run_console(service: AnswerService, question_log: QuestionLog | None = None)
     return 0
 
 
-def _answer(service: AnswerService, question: str, question_log: QuestionLog | None) -> Answer:
-    started = time.monotonic()
-    answer = asyncio.run(service.answer(question))
-    if question_log is not None:
-        from bot.store import Asked
+def _answer(
+    service: AnswerService, conversations: Conversations, said: Said, question_log: QuestionLog | None
+) -> Page | None:
+    """A line said in its conversation (a follow-up, `more`, or a question of its own), recorded when the
+    operator asked for it; None if the search failed."""
+    from bot.store import Asked
 
-        question_log.record(Asked("console", getpass.getuser(), question), answer, time.monotonic() - started)
-    return answer
+    turn = conversations.turn(said.text, said.said_in)
+    asked = Asked("console", getpass.getuser(), said.text)
+    page, _ = asyncio.run(answer_turn(service, conversations, turn, asked, said.keys, question_log, log))
+    return page
 
 
 def _source_line(title: str, source: str) -> Text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -87,6 +88,51 @@ def echoed_question(answer: Answer) -> str:
     if len(question) > QUESTION_ECHO_CHARS:
         return question[: QUESTION_ECHO_CHARS - 1] + "…"
     return question
+
+
+@dataclass(frozen=True)
+class Page:
+    """What one reply shows: `answer` (the asker's words as its question, only this reply's quotes), numbered
+    from `first_number` so that "more" continues the count, and the earlier question it follows up on."""
+
+    answer: Answer
+    first_number: int = 1
+    following_up_on: str | None = None
+    more: bool = False  # more quotes may follow: offer the "More quotes" button
+    exchange: str | None = None  # the id its buttons carry (None: nothing to continue or share)
+
+
+def quote_number(number: int) -> str:
+    """How a quote is numbered on every front end, so people can say "quote 2"; "more" continues the count."""
+    return f"[{number}]"
+
+
+def answer_json(answer: Answer, first_number: int = 1) -> str:
+    """The answer as one line of JSON, each quote carrying the `number` every front end shows beside it."""
+    data = answer.model_dump(mode="json")
+    for number, quote in enumerate(data["quotes"], start=first_number):
+        quote["number"] = number
+    return json.dumps(data, ensure_ascii=False)
+
+
+def following_up_line(previous: str) -> str:
+    """Shown above an answer asked together with an earlier question, so nobody wonders where its words came
+    from (plain text, clipped like an echoed question)."""
+    previous = " ".join(previous.split())
+    if len(previous) > QUESTION_ECHO_CHARS:
+        previous = previous[: QUESTION_ECHO_CHARS - 1] + ELLIPSIS
+    return f"Following up on: {previous}"
+
+
+# Buttons under an answer: the next quotes, and (on an answer only its asker sees) sharing it with the channel.
+MORE_LABEL = "More quotes"
+SHARE_LABEL = "Share in channel"
+SHARED_NOTE = "Shared in the channel."
+
+
+def shared_by(sharer: str) -> str:
+    """Above a shared answer; `sharer` is the platform's mention of the person (trusted markup, no ping)."""
+    return f"Shared by {sharer}"
 
 
 def cannot_post_note(place: str) -> str:

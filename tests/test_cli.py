@@ -59,8 +59,10 @@ def test_ask_json_is_one_answer_object(capsys: pytest.CaptureFixture[str]) -> No
         "page",
         "url",
         "derived",
+        "number",
     }
     assert "$5.6 million" in first["text"]
+    assert [quote["number"] for quote in answer["quotes"]] == list(range(1, len(answer["quotes"]) + 1))
 
 
 def test_ask_json_reads_questions_from_stdin_as_json_lines() -> None:

@@ -65,3 +65,26 @@ def test_console_takes_markup_typed_as_a_command_as_text() -> None:
     result = run_console("/[/oops]\nwhat did Nadella say?\n")
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert "Unknown command '/[/oops]'" in result.stdout and "Jevons Paradox" in result.stdout
+
+
+def test_console_in_a_thread_follows_up_and_gives_more_numbered_on() -> None:
+    """`/thread` goes into the last answer's thread: a follow-up is asked with the question there, `more`
+    continues the numbering; back in the channel, `more` has nothing to continue."""
+    result = run_console("Nvidia stock drop\n/thread\nmore\nmore\n/as channel\nmore\n")
+    out = result.stdout
+    assert "citebot (thread)> " in out and "[3] " in out and "[4] " in out and "[5] " in out
+    assert out.index("[3] ") < out.index("[4] ") and "[6] " not in out
+    assert "That's all I found for this question: there are no more quotes." in out
+    assert out.rstrip().endswith("Ask me a question first; then `more` shows its next quotes.\ncitebot>")
+
+
+def test_console_replies_and_direct_messages_follow_up_as_on_the_platforms() -> None:
+    result = run_console(
+        "/reply and Sam Altman?\nWhat did Nadella say?\n/reply and Sam Altman?\n/as dm\nWhat did Nadella say?\n"
+        "and Sam Altman?\nand Sam Altman?\n"
+    )
+    out = result.stdout
+    assert "No answer yet to continue: ask a question first." in out
+    assert out.count("Following up on: What did Nadella say?") == 2  # the reply, and the DM's first follow-up
+    assert "Following up on: and Sam Altman?" in out  # a follow-up on a follow-up
+    assert "wrong side of history" in " ".join(out.split()) and "Traceback" not in result.stderr

@@ -18,8 +18,10 @@ from bot.answering import AnswerService, Incoming
 from bot.config import CorpusAbout, DiscordSettings
 from bot.conversation import PROGRESS_AFTER_SECONDS, is_first_contact, with_progress
 from bot.discord_adapter.api_metrics import api_trace
-from bot.discord_adapter.feedback import VoteButton, vote_view
-from bot.discord_adapter.render import DiscordReply, render_answer, render_help, render_note, with_preface
+from bot.discord_adapter.buttons import MoreButton, ShareButton, answer_view
+from bot.discord_adapter.feedback import VoteButton
+from bot.discord_adapter.render import DiscordReply, render_help, render_note, render_page, with_preface
+from bot.followups import Conversations, Turn, answer_turn
 from bot.rendering import (
     CANNOT_POST_REACTION,
     SEARCH_FAILED_NOTE,
@@ -28,7 +30,7 @@ from bot.rendering import (
     help_card,
     who_sees_answers,
 )
-from bot.store import Asked, QuestionLog, answer_and_record
+from bot.store import Asked, QuestionLog
 from bot.store.claims import Claims
 from retrieval.settings import RetrievalSettings
 
@@ -78,6 +80,7 @@ class CitebotClient(discord.Client):
         self.progress_after = progress_after  # a mention or DM answered slower than this shows "typing"
         self.question_log = question_log  # records every question; its answers then carry 👍/👎
         self.claims = claims  # with replicas sharing a store: each message and /ask is answered by one of them
+        self.conversations = Conversations()  # answers replied to follow up; "more" and sharing find them here
         self.tree = app_commands.CommandTree(self)
         # Registered globally in the local tree too, so an interaction finds /ask however it is scoped;
         # what Discord shows is decided by what setup_hook syncs.
@@ -90,7 +93,7 @@ class CitebotClient(discord.Client):
     async def setup_hook(self) -> None:
         """Sync /ask before the gateway connects: to the configured guilds (instant) or globally. Vote
         buttons on answers sent before this start are handled by their custom_id's template."""
-        self.add_dynamic_items(VoteButton)
+        self.add_dynamic_items(VoteButton, MoreButton, ShareButton)
         guilds = [discord.Object(id=guild_id) for guild_id in self.settings.guild_ids]
         targets: list[discord.Object | None] = [*guilds] or [None]
         for guild in targets:
@@ -133,30 +136,35 @@ class CitebotClient(discord.Client):
         asked = Asked(
             "discord", str(interaction.user.id), question, _id(interaction.guild_id), _id(interaction.channel_id)
         )
-        pending = asyncio.create_task(self._answer(asked))
+        pending = asyncio.create_task(self.reply_for(asked, share=ephemeral))
         done, _ = await asyncio.wait({pending}, timeout=self.defer_after)
         try:
             if pending in done:
-                reply, votes, quoted = pending.result()
-                await interaction.response.send_message(
+                reply, votes, quoted, exchange = pending.result()
+                callback = await interaction.response.send_message(
                     reply.content,
                     embeds=reply.embeds,
                     ephemeral=ephemeral or not quoted,
                     allowed_mentions=NO_MENTIONS,
                     **votes,
                 )
+                if callback.resource is not None and quoted and not ephemeral:  # a Reply to it follows up
+                    self.conversations.alias(exchange, f"discord:message:{callback.resource.id}")
                 return
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-            reply, votes, quoted = await pending
+            reply, votes, quoted, exchange = await pending
             if not quoted and not ephemeral:  # a note is for the asker only: the public "thinking" goes
                 await interaction.delete_original_response()
-            await interaction.followup.send(
+            sent = await interaction.followup.send(
                 reply.content,
                 embeds=reply.embeds,
                 ephemeral=ephemeral or not quoted,
                 allowed_mentions=NO_MENTIONS,
+                wait=True,
                 **votes,
             )
+            if quoted and not ephemeral:
+                self.conversations.alias(exchange, f"discord:message:{sent.id}")
         except discord.HTTPException as error:
             log.warning("could not answer /ask in channel %s: %s %s", interaction.channel_id, error.status, error.text)
         finally:
@@ -190,10 +198,20 @@ class CitebotClient(discord.Client):
         question = question_from(message.content, me.id, self._my_role_id(message))
         guild = message.guild.id if message.guild is not None else None
         asked = Asked("discord", str(message.author.id), question, _id(guild), _id(message.channel.id))
+        # A DM is one conversation; in a guild, a Reply to one of citebot's answers follows up on its question.
+        replied_to = message.reference.message_id if message.reference is not None else None
+        said_in = f"discord:dm:{message.channel.id}" if in_dm else None
+        if replied_to is not None and not in_dm:
+            said_in = f"discord:message:{replied_to}"
+        exchange: str | None = None
         if not question or is_first_contact(question):
             reply, votes = render_help(self.help), dict[str, Any]()
         else:
-            reply, votes, _ = await with_progress(self._answer(asked), self.progress_after, message.channel.typing)
+            turn = self.conversations.turn(question, said_in)
+            keys = [said_in] if in_dm and said_in else []
+            reply, votes, _, exchange = await with_progress(
+                self.reply_for(asked, turn, keys), self.progress_after, message.channel.typing
+            )
         # A reply in a guild channel, pinging the asker only; a DM is a conversation of two, answered directly.
         as_reply: dict[str, Any] = (
             {"allowed_mentions": NO_MENTIONS}
@@ -201,7 +219,8 @@ class CitebotClient(discord.Client):
             else {"reference": message.to_reference(fail_if_not_exists=False), "allowed_mentions": REPLY_PING}
         )
         try:
-            await message.channel.send(reply.content, embeds=reply.embeds, **as_reply, **votes)
+            sent = await message.channel.send(reply.content, embeds=reply.embeds, **as_reply, **votes)
+            self.conversations.alias(exchange, f"discord:message:{sent.id}")  # a Reply to it follows up
         except discord.Forbidden:
             log.warning("no permission to post in channel %s; telling the asker where to ask", message.channel.id)
             await self._tell_elsewhere(message, reply, votes)
@@ -222,14 +241,23 @@ class CitebotClient(discord.Client):
         except discord.HTTPException as error:
             log.warning("could not react to the question either: %s %s", error.status, error.text)
 
-    async def _answer(self, asked: Asked) -> tuple[DiscordReply, dict[str, Any], bool]:
-        """The reply, the `view=` of its vote buttons when questions are logged (else no view), and whether it
-        quotes the documents (only then may others see it). A failure still gets a reply, and is recorded."""
-        answer, answer_id = await answer_and_record(self.service, asked, self.question_log, log)
-        if answer is None:
-            return render_note(SEARCH_FAILED_NOTE), {}, False
-        quoted = answer.answered and bool(answer.quotes)
-        return render_answer(answer), ({"view": vote_view(answer_id)} if answer_id else {}), quoted
+    async def reply_for(
+        self, asked: Asked, turn: Turn | None = None, keys: list[str] | None = None, *, share: bool = False
+    ) -> tuple[DiscordReply, dict[str, Any], bool, str | None]:
+        """The reply to `turn` (a question of its own by default; see bot.followups), remembered under `keys`;
+        the `view=` of its buttons ("More quotes", "Share in channel" when `share`, 👍/👎 when questions are
+        logged), whether it quotes the documents (only then may others see it), and its exchange's id. A
+        failure still gets a reply, and is recorded."""
+        turn = turn or self.conversations.turn(asked.question, None)
+        page, answer_id = await answer_turn(
+            self.service, self.conversations, turn, asked, keys or [], self.question_log, log
+        )
+        if page is None:
+            return render_note(SEARCH_FAILED_NOTE), {}, False, None
+        quoted = page.answer.answered and bool(page.answer.quotes)
+        reply = render_page(page)
+        view = answer_view(page, answer_id, share=share)
+        return reply, ({"view": view} if view is not None else {}), quoted, page.exchange
 
     async def _first_time(self, key: str) -> bool:
         """Whether no replica has taken this on yet (always, without shared claims)."""

@@ -15,12 +15,15 @@ import discord
 from bot.rendering import (
     ELLIPSIS,
     HelpCard,
+    Page,
     back_to_word_boundary,
     echoed_question,
+    following_up_line,
     longest_fitting,
     merged_runs,
     not_found_note,
     quote_link,
+    quote_number,
     source_label,
 )
 from retrieval.answers import Answer, Quote
@@ -49,17 +52,23 @@ class DiscordReply(NamedTuple):
     embeds: list[discord.Embed]
 
 
-def render_answer(answer: Answer) -> DiscordReply:
-    """Quotes as an embed; no quotes means a short friendly line from `answer.note`."""
+def render_answer(answer: Answer, *, first_number: int = 1, following_up_on: str | None = None) -> DiscordReply:
+    """Quotes as an embed, numbered from `first_number` ("more" continues the count), under the earlier question
+    it was asked with (`following_up_on`); no quotes means a short friendly line from `answer.note`."""
     if not answer.answered or not answer.quotes:
         return render_note(not_found_note(answer))
-    description, shown = _describe(answer)
+    description, shown = _describe(answer, first_number, following_up_on)
     embed = discord.Embed(description=description, colour=ANSWER_COLOUR)
     left_out = len(answer.quotes) - shown
     if left_out:
         plural = "s" if left_out > 1 else ""
         embed.set_footer(text=f"{left_out} more matching passage{plural} left out to fit Discord's limits.")
     return DiscordReply(content="", embeds=[embed])
+
+
+def render_page(page: Page) -> DiscordReply:
+    """One reply in a conversation (see bot.followups): numbered on, under the question it follows up on."""
+    return render_answer(page.answer, first_number=page.first_number, following_up_on=page.following_up_on)
 
 
 def render_note(note: str) -> DiscordReply:
@@ -104,18 +113,19 @@ def escape_literal(text: str) -> str:
     return discord.utils.escape_mentions(_INLINE_MARKUP.sub(replace, text))
 
 
-def quote_block(quote: Quote, limit: int = DESCRIPTION_LIMIT) -> str | None:
-    """The quote in quote formatting, matched terms in bold, then its source; clipped to `limit` with '…'.
+def quote_block(quote: Quote, limit: int = DESCRIPTION_LIMIT, number: int | None = None) -> str | None:
+    """The quote in quote formatting, matched terms in bold, then its source (after its `number`); clipped to
+    `limit` with '…'.
 
     None when not even a useful part of the quote fits.
     """
-    fitted = _fit_quote(quote, limit)
+    fitted = _fit_quote(quote, limit, number)
     return None if fitted is None else fitted[0]
 
 
-def _fit_quote(quote: Quote, limit: int) -> tuple[str, bool] | None:
+def _fit_quote(quote: Quote, limit: int, number: int | None = None) -> tuple[str, bool] | None:
     """(block, was_clipped), or None when less than a useful part of the quote fits."""
-    source = _source_line(quote)
+    source = _source_line(quote) if number is None else f"{quote_number(number)} {_source_line(quote)}"
     full = _quote_lines(quote, len(quote.text)) + "\n" + source
     if len(full) <= limit:
         return full, False
@@ -131,13 +141,15 @@ def _fit_quote(quote: Quote, limit: int) -> tuple[str, bool] | None:
     return block, True
 
 
-def _describe(answer: Answer) -> tuple[str, int]:
+def _describe(answer: Answer, first_number: int, following_up_on: str | None) -> tuple[str, int]:
     """The embed description and how many quotes it holds; later quotes give way when space runs out."""
     parts = [f"**Q:** {_fit(echoed_question(answer), QUESTION_LINE_CHARS, escape_literal)}"]
+    if following_up_on:
+        parts[0] = f"*{_fit(following_up_line(following_up_on), QUESTION_LINE_CHARS, escape_literal)}*\n{parts[0]}"
     shown = 0
-    for quote in answer.quotes:
+    for number, quote in enumerate(answer.quotes, start=first_number):
         room = DESCRIPTION_LIMIT - len("\n\n".join(parts)) - len("\n\n")
-        fitted = _fit_quote(quote, room)
+        fitted = _fit_quote(quote, room, number)
         if fitted is None:
             break
         block, was_clipped = fitted

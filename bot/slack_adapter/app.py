@@ -38,23 +38,26 @@ from bot import metrics
 from bot.answering import AnswerService, Incoming
 from bot.config import CorpusAbout, SlackSettings
 from bot.conversation import PROGRESS_AFTER_SECONDS, is_first_contact, with_progress
+from bot.followups import Conversations, Turn, answer_turn
 from bot.rendering import SEARCH_FAILED_NOTE, VOTE_RECORDED, HelpCard, help_card, who_sees_answers
+from bot.slack_adapter.actions import AnswerButtons, thread_key
 from bot.slack_adapter.dedupe import RecentRequests, request_keys
 from bot.slack_adapter.questions import plain_question
 from bot.slack_adapter.render import (
     FEEDBACK_VIEW_ID,
+    MORE_ACTION_ID,
+    SHARE_ACTION_ID,
     VOTE_ACTION_IDS,
     SlackMessage,
     delivery_failure_notice,
     feedback_comment,
     feedback_modal,
     home_view,
-    render_answer,
     render_help,
     render_notice,
-    with_vote_buttons,
+    render_page,
 )
-from bot.store import Asked, QuestionLog, answer_and_record
+from bot.store import Asked, QuestionLog
 from bot.store.claims import Claims
 
 log = logging.getLogger("citebot.slack")
@@ -160,6 +163,9 @@ def build_app(
     app.event("app_home_opened")(listeners.on_app_home_opened)
     app.action(re.compile("^(" + "|".join(VOTE_ACTION_IDS.values()) + ")$"))(listeners.on_vote)
     app.view(FEEDBACK_VIEW_ID)(listeners.on_feedback)
+    buttons = AnswerButtons(listeners)
+    app.action(MORE_ACTION_ID)(buttons.on_more)
+    app.action(SHARE_ACTION_ID)(buttons.on_share)
     return app
 
 
@@ -201,6 +207,7 @@ class SlackListeners:
         self.progress_after = progress_after
         self.recent = RecentRequests()
         self.claims = claims
+        self.conversations = Conversations()  # threads citebot answered in: follow-ups and "more"
 
     async def answer_each_request_once(
         self, request: AsyncBoltRequest, response: BoltResponse, next_: Callable[[], Awaitable[None]]
@@ -232,7 +239,8 @@ class SlackListeners:
         asked = Asked(
             "slack", command.get("user_id") or "", question, command.get("team_id"), command.get("channel_id")
         )
-        pending = asyncio.ensure_future(self._answer(asked))
+        private = self.settings.visibility == "ephemeral"  # else Slack shows the command with the answer: no echo
+        pending = asyncio.ensure_future(self._answer(asked, share=private, echo=private))
         done, _ = await asyncio.wait({pending}, timeout=self.ack_within)
         if pending in done:  # nearly always: the answer is the acknowledgement, and Slack shows who asked
             reply = pending.result()
@@ -240,27 +248,42 @@ class SlackListeners:
             return
         await ack({"response_type": self.settings.visibility})  # shows the command now, the answer follows
         reply = await pending
-        await self._respond(respond, reply.message, self._visibility(reply))
+        await self.post_response(respond, reply.message, self._visibility(reply))
 
     def _visibility(self, reply: SlackReply) -> str:
         """Quotes go where the operator chose; a note (not found, an input problem, a failure) only to the asker."""
         return self.settings.visibility if reply.quoted else "ephemeral"
 
     async def on_app_mention(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """Answered in the mention's thread; in a thread citebot answered in, it follows up on the question
+        there (see bot.followups)."""
         if not self._from_a_person(event, context):
             return
         thread_ts = event.get("thread_ts") or event.get("ts")
+        said_in = thread_key(event["channel"], event["thread_ts"]) if event.get("thread_ts") else None
         async with self.service.in_flight():
-            await self._answer_message(event, context, thread_ts)
+            await self._answer_message(event, context, thread_ts, said_in)
 
     async def on_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
-        """Direct messages only; edits, joins and other subtypes are not questions."""
-        if not _is_direct_message(event) or event.get("subtype"):
+        """Direct messages (a DM is one conversation: follow-ups and "more" work there too); with
+        `thread_followups = "asker"`, the asker's replies in a thread citebot answered in. Edits, joins and other
+        subtypes are not questions, nor is anything else said in a channel."""
+        if event.get("subtype") or not self._from_a_person(event, context):
             return
-        if not self._from_a_person(event, context):
+        if _is_direct_message(event):
+            said_in = thread_key(event["channel"], event.get("thread_ts"))
+            async with self.service.in_flight():
+                await self._answer_message(event, context, event.get("thread_ts"), said_in)
             return
-        async with self.service.in_flight():
-            await self._answer_message(event, context, event.get("thread_ts"))
+        if context.bot_user_id and f"<@{context.bot_user_id}>" in (event.get("text") or ""):
+            await self.on_app_mention(event, context)  # a mention delivered as a message event first
+            return
+        if self.settings.thread_followups == "asker" and event.get("thread_ts"):
+            said_in = thread_key(event["channel"], event["thread_ts"])
+            exchange = self.conversations.find(said_in)
+            if exchange is not None and exchange.asker == event.get("user"):  # never anyone else's
+                async with self.service.in_flight():
+                    await self._answer_message(event, context, event["thread_ts"], said_in)
 
     async def on_app_home_opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         """The Home tab shows the help card (the Messages tab is the DM, answered as one)."""
@@ -281,24 +304,31 @@ class SlackListeners:
         )
         return AnswerService.should_answer(incoming, context.bot_user_id)
 
-    async def _answer_message(self, event: dict[str, Any], context: AsyncBoltContext, thread_ts: str | None) -> None:
+    async def _answer_message(
+        self, event: dict[str, Any], context: AsyncBoltContext, thread_ts: str | None, said_in: str | None
+    ) -> None:
         """A slow answer shows 👀 on the question until it is posted."""
         await with_progress(
-            self._answer_and_post(event, context, thread_ts),
+            self._answer_and_post(event, context, thread_ts, said_in),
             self.progress_after,
             lambda: _reacting(context.client, event["channel"], event["ts"]),
         )
 
-    async def _answer_and_post(self, event: dict[str, Any], context: AsyncBoltContext, thread_ts: str | None) -> None:
-        """Answers in `thread_ts` (the mention's own thread); anything said privately goes where the question
-        was asked (in a thread only if the question was in one: Slack shows nothing in a thread not yet begun)."""
+    async def _answer_and_post(
+        self, event: dict[str, Any], context: AsyncBoltContext, thread_ts: str | None, said_in: str | None
+    ) -> None:
+        """Answers in `thread_ts` (the mention's own thread), following up on what was asked in the
+        conversation `said_in`; anything said privately goes where the question was asked (in a thread only if
+        the question was in one: Slack shows nothing in a thread not yet begun)."""
         channel, user = event["channel"], event.get("user") or ""
         question_thread = event.get("thread_ts")
         question = plain_question(event.get("text") or "")
         if not question or is_first_contact(question):
             message = render_help(self.help)
         else:
-            reply = await self._answer(Asked("slack", user, question, context.team_id, channel))
+            turn = self.conversations.turn(question, said_in)
+            asked = Asked("slack", user, question, context.team_id, channel)
+            reply = await self._answer(asked, turn, [thread_key(channel, thread_ts)])
             if reply.failed:
                 await self._tell_privately(context.client, channel, user, question_thread, reply.message)
                 return
@@ -319,15 +349,27 @@ class SlackListeners:
         except (ClientError, TimeoutError) as error:
             log.warning("chat.postMessage to %s failed: %s", channel, type(error).__name__)
 
-    async def _answer(self, asked: Asked) -> SlackReply:
-        """The rendered answer (with vote buttons when questions are logged), or the 'search failed' note if
-        retrieval itself failed (logged; the bot keeps serving). Either way the question is recorded."""
-        answer, answer_id = await answer_and_record(self.service, asked, self.question_log, log)
-        if answer is None:
+    async def _answer(
+        self,
+        asked: Asked,
+        turn: Turn | None = None,
+        keys: list[str] | None = None,
+        *,
+        share: bool = False,
+        echo: bool = True,
+    ) -> SlackReply:
+        """The rendered answer to `turn` (a question of its own by default), remembered under `keys`: with
+        "More quotes", with "Share in channel" when `share` (a private answer), with vote buttons when questions
+        are logged; or the 'search failed' note if retrieval itself failed (logged; the bot keeps serving).
+        Either way the question is recorded."""
+        turn = turn or self.conversations.turn(asked.question, None)
+        page, answer_id = await answer_turn(
+            self.service, self.conversations, turn, asked, keys or [], self.question_log, log
+        )
+        if page is None:
             return SlackReply(SEARCH_FAILED, quoted=False, failed=True)
-        message = render_answer(answer)
-        quoted = answer.answered and bool(answer.quotes)
-        return SlackReply(message if answer_id is None else with_vote_buttons(message, answer_id), quoted)
+        quoted = page.answer.answered and bool(page.answer.quotes)
+        return SlackReply(render_page(page, answer_id, share=share and quoted, echo=echo), quoted)
 
     async def on_vote(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         """👍/👎: acknowledged at once, recorded (one vote per person per answer), thanked privately; a 👎
@@ -387,7 +429,7 @@ class SlackListeners:
         except (ClientError, TimeoutError) as error:
             log.warning("chat.postEphemeral to %s failed too: %s", channel, type(error).__name__)
 
-    async def _respond(self, respond: AsyncRespond, message: SlackMessage, visibility: str) -> None:
+    async def post_response(self, respond: AsyncRespond, message: SlackMessage, visibility: str) -> None:
         """Posts to the slash command's `response_url`, waiting out a 429's `Retry-After` (bounded)."""
         for attempt in range(RATE_LIMIT_RETRIES + 1):
             try:

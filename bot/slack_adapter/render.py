@@ -16,16 +16,21 @@ from bot.rendering import (
     FEEDBACK_MAX_CHARS,
     FEEDBACK_PLACEHOLDER,
     FEEDBACK_TITLE,
+    MORE_LABEL,
+    SHARE_LABEL,
     VOTE_DOWN_LABEL,
     VOTE_UP_LABEL,
     HelpCard,
+    Page,
     back_to_word_boundary,
     echoed_question,
+    following_up_line,
     longest_fitting,
     merged_runs,
     not_found_note,
     notification_line,
     quote_link,
+    quote_number,
     source_label,
 )
 from retrieval.answers import Answer, Quote
@@ -38,6 +43,9 @@ VOTE_ACTION_IDS = {True: "citebot_vote_up", False: "citebot_vote_down"}
 FEEDBACK_BLOCK_ID = "citebot_feedback"
 FEEDBACK_VIEW_ID = "citebot_feedback"
 FEEDBACK_INPUT_ID = "comment"
+MORE_ACTION_ID = "citebot_more"
+SHARE_ACTION_ID = "citebot_share"
+ANSWER_ACTIONS_BLOCK_ID = "citebot_answer"
 
 Block = dict[str, Any]
 
@@ -54,16 +62,30 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def render_answer(answer: Answer) -> SlackMessage:
-    """The reply to a question: its quotes with their sources, or the friendly 'not in the documents'."""
+def render_answer(
+    answer: Answer,
+    *,
+    first_number: int = 1,
+    following_up_on: str | None = None,
+    heading: str | None = None,
+    echo: bool = True,
+) -> SlackMessage:
+    """The reply to a question: its quotes with their sources, or the friendly 'not in the documents'. Quotes
+    are numbered from `first_number` ("more" continues the count); `following_up_on` is the earlier question
+    this one was asked with; `heading` (trusted mrkdwn, e.g. who shared it) goes on top. Without `echo` the
+    question is not repeated (Slack already shows it: a slash command answered in the channel)."""
     if not answer.answered or not answer.quotes:
         return render_abstention(answer)
     question = escape(echoed_question(answer))
-    blocks: list[Block] = [_section(f"*From the documents:* {question}")]
-    shown = answer.quotes[: (MESSAGE_BLOCK_LIMIT - 3) // 2]  # room for the heading, "more", and the votes
-    for number, quote in enumerate(shown, start=1):
+    blocks: list[Block] = [_context(heading)] if heading else []
+    if following_up_on:
+        blocks.append(_context(escape(following_up_line(following_up_on))))
+    blocks.append(_section(f"*From the documents:* {question}" if echo else "*From the documents:*"))
+    # room for the heading, "following up", the hidden count and two rows of buttons
+    shown = answer.quotes[: (MESSAGE_BLOCK_LIMIT - 6) // 2]
+    for number, quote in enumerate(shown, start=first_number):
         blocks.append(_section(quote_mrkdwn(quote)))
-        blocks.append(_context(f"{number}. {source_mrkdwn(quote)}"))
+        blocks.append(_context(f"{quote_number(number)} {source_mrkdwn(quote)}"))
     hidden = len(answer.quotes) - len(shown)
     if hidden:
         blocks.append(_context(f"{hidden} more passage{'s' if hidden > 1 else ''} not shown."))
@@ -198,6 +220,34 @@ def _section(mrkdwn: str) -> Block:
 
 def _context(mrkdwn: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn, "verbatim": True}]}
+
+
+def render_page(
+    page: Page, answer_id: str | None, *, share: bool, heading: str | None = None, echo: bool = True
+) -> SlackMessage:
+    """One reply in a conversation (see bot.followups.Page): numbered from where the last one stopped, with
+    "More quotes" and, when `share`, "Share in channel" under its quotes, and 👍/👎 when it was recorded."""
+    answer = page.answer
+    message = render_answer(
+        answer, first_number=page.first_number, following_up_on=page.following_up_on, heading=heading, echo=echo
+    )
+    if page.exchange and answer.answered and answer.quotes:
+        message = with_answer_buttons(message, page.exchange, more=page.more, share=share)
+    return message if answer_id is None else with_vote_buttons(message, answer_id)
+
+
+def with_answer_buttons(message: SlackMessage, exchange_id: str, *, more: bool, share: bool) -> SlackMessage:
+    """The answer with "More quotes" (when more may follow) and "Share in channel" (on a private answer) under
+    it; each carries the exchange's id, which the click hands back."""
+    labels = ([(MORE_ACTION_ID, MORE_LABEL)] if more else []) + ([(SHARE_ACTION_ID, SHARE_LABEL)] if share else [])
+    if not labels:
+        return message
+    buttons = [
+        {"type": "button", "action_id": action, "text": {"type": "plain_text", "text": label}, "value": exchange_id}
+        for action, label in labels
+    ]
+    actions: Block = {"type": "actions", "block_id": ANSWER_ACTIONS_BLOCK_ID, "elements": buttons}
+    return {"text": message["text"], "blocks": [*message["blocks"][: MESSAGE_BLOCK_LIMIT - 2], actions]}
 
 
 def with_vote_buttons(message: SlackMessage, answer_id: str) -> SlackMessage:

@@ -220,14 +220,19 @@ class QuestionLog:
 
 
 async def answer_and_record(
-    service: AnswerService, asked: Asked, question_log: QuestionLog | None, logger: logging.Logger
+    service: AnswerService,
+    asked: Asked,
+    question_log: QuestionLog | None,
+    logger: logging.Logger,
+    top_k: int | None = None,
 ) -> tuple[Answer | None, str | None]:
     """What every front end does with a question: the answer (None if the search failed, which is logged to
-    `logger`), and, when questions are logged, the id its vote buttons carry (recording never waits)."""
+    `logger`), and, when questions are logged, the id its vote buttons carry (recording never waits). `top_k`
+    overrides the front end's number of quotes ("more" asks for those shown and the next ones)."""
     started = time.monotonic()
     answer: Answer | None = None
     try:
-        answer = await service.answer(asked.question)
+        answer = await service.answer(asked.question, top_k)
     except AnswerFailed:
         pass  # its worker died or overran: the service has logged why, in one line
     except Exception:

@@ -202,16 +202,32 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", interaction)
         return interaction
 
-    async def post_message(self, content: str, *, channel_id: int = CHANNEL_ID, author: JSON = HUMAN_USER) -> JSON:
+    async def post_message(
+        self, content: str, *, channel_id: int = CHANNEL_ID, author: JSON = HUMAN_USER, reply_to: JSON | None = None
+    ) -> JSON:
         """A user posts `content`; mentions are derived from it as Discord does. Without the message_content
-        intent a guild message carries its text only if it mentions the bot (DMs always do)."""
+        intent a guild message carries its text only if it mentions the bot (DMs always do). `reply_to`: a
+        message (from `messages`) this one is a Reply to, with the reply ping on (Discord's default), so a Reply
+        to the bot mentions it."""
         in_dm = channel_id == DM_CHANNEL_ID
-        mentions_bot = bool(re.search(rf"<@!?{BOT_ID}>", content))
+        replies_to_bot = reply_to is not None and reply_to["author"]["id"] == str(BOT_ID)
+        mentions_bot = bool(re.search(rf"<@!?{BOT_ID}>", content)) or replies_to_bot
         mentions_role = f"<@&{BOT_ROLE_ID}>" in content
         visible = in_dm or mentions_bot or mentions_role
         message = self._message(channel_id, author, content if visible else "", in_dm=in_dm, mention_bot=mentions_bot)
         message["mention_roles"] = [str(BOT_ROLE_ID)] if mentions_role else []
         message["mention_everyone"] = "@everyone" in content or "@here" in content
+        if reply_to is not None:
+            message |= {
+                "type": 19,
+                "message_reference": {
+                    "type": 0,
+                    "message_id": reply_to["id"],
+                    "channel_id": reply_to["channel_id"],
+                    "guild_id": str(GUILD_ID),
+                },
+                "referenced_message": reply_to,
+            }
         await self.dispatch("MESSAGE_CREATE", message)
         return message
 

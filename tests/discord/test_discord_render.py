@@ -61,15 +61,26 @@ def test_matched_terms_are_bold() -> None:
     assert '> Microsoft CEO **Nadella** quoted the "**Jevons** Paradox"' in description_of(reply)
 
 
-def test_each_quote_names_its_title_file_and_line() -> None:
+def test_each_quote_names_its_title_file_and_line_after_its_number() -> None:
     reply = render_answer(answered(make_quote(), make_quote(NADELLA_TEXT[:60], line=7, source="sub/other.txt")))
 
     lines = description_of(reply).splitlines()
-    sources = [line for line in lines if line.startswith("— ")]
+    sources = [line for line in lines if line.startswith("[")]
     assert sources == [
-        "— *The ultimate victim of DeepSeek is not NVIDIA — 004\\_250e2ef35fa11695.txt, line 31*",
-        "— *The ultimate victim of DeepSeek is not NVIDIA — sub/other.txt, line 7*",
+        "[1] — *The ultimate victim of DeepSeek is not NVIDIA — 004\\_250e2ef35fa11695.txt, line 31*",
+        "[2] — *The ultimate victim of DeepSeek is not NVIDIA — sub/other.txt, line 7*",
     ]
+
+
+def test_more_quotes_continue_the_numbering_under_the_question_followed_up() -> None:
+    quote = make_quote()
+    reply = render_answer(
+        answered(quote, question="and Sam Altman?"), first_number=4, following_up_on="what *did* Nadella say?"
+    )
+
+    lines = description_of(reply).splitlines()
+    assert lines[:2] == ["*Following up on: what \\*did\\* Nadella say?*", "**Q:** and Sam Altman?"]
+    assert lines[-1].startswith("[4] — *The ultimate victim")
 
 
 def test_source_with_a_url_is_a_link_labelled_by_title_and_section() -> None:

@@ -267,39 +267,50 @@ class FakeSlack:
 
     def block_actions(self, message: Sent, action_id: str, *, user: str = HUMAN_USER_ID) -> dict[str, Any]:
         """The `block_actions` payload for a click on the button `action_id` in a message the bot sent
-        (by chat.postMessage or to a response_url), with a fresh trigger_id and a response_url on this fake."""
-        button = next(
+        (by chat.postMessage, chat.postEphemeral, to a response_url or in a slash command's acknowledgement),
+        with a fresh trigger_id and a response_url on this fake. As Slack does, it says whether the message was
+        ephemeral and, for a message in a thread, the thread's ts."""
+        block, button = next(
             (
-                element
+                (block, element)
                 for block in message.body.get("blocks") or []
                 if block.get("type") == "actions"
                 for element in block["elements"]
                 if element.get("action_id") == action_id
             ),
-            None,
+            ({}, None),
         )
         assert button is not None, f"no button {action_id!r} in {message.body!r}"
         number = next(self._ids)
         channel = message.body.get("channel") or CHANNEL_ID
         ts = self._new_ts()
+        ephemeral = message.method == "chat.postEphemeral" or message.body.get("response_type") == "ephemeral"
+        shown: dict[str, Any] = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "ts": ts,
+            "text": message.body.get("text") or "",
+        }
+        if message.body.get("thread_ts"):
+            shown["thread_ts"] = message.body["thread_ts"]
         return {
             "type": "block_actions",
             "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
             "api_app_id": "A0CITEBOT",
             "token": "verification-token-unused",
-            "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False},
+            "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": ephemeral},
             "trigger_id": f"{number}.{number}.click{number}",
             "team": {"id": TEAM_ID, "domain": "fake"},
             "enterprise": None,
             "is_enterprise_install": False,
             "channel": {"id": channel, "name": "general"},
-            "message": {"type": "message", "user": BOT_USER_ID, "ts": ts, "text": message.body.get("text") or ""},
+            "message": shown,
             "state": {"values": {}},
             "response_url": f"{self.base_url}/respond/{number}",
             "actions": [
                 {
                     "action_id": action_id,
-                    "block_id": next(b["block_id"] for b in message.body["blocks"] if b.get("type") == "actions"),
+                    "block_id": block["block_id"],
                     "text": button["text"],
                     "value": button.get("value"),
                     "type": "button",

@@ -29,7 +29,8 @@ BotFactory = Callable[..., Awaitable[Any]]
 
 
 def buttons_of(message: Sent) -> list[dict[str, Any]]:
-    [actions] = [block for block in message.body["blocks"] if block["type"] == "actions"]
+    """The 👍/👎 buttons (the last row: "More quotes" may come before them)."""
+    [actions] = [block for block in message.body["blocks"] if block.get("block_id") == "citebot_feedback"]
     return list(actions["elements"])
 
 

@@ -37,6 +37,17 @@ async def test_a_quick_answer_is_the_acknowledgement_shown_in_the_channel(
     assert fake_slack.attempts("response_url") == []
 
 
+async def test_an_answer_shown_under_the_command_does_not_repeat_the_question(
+    fake_slack: FakeSlack, socket_bot: BotFactory
+) -> None:
+    """Slack shows the asker's `/ask what did Nadella say?` above an in_channel answer: no second copy."""
+    await socket_bot(ack_within=IN_THE_ACK)
+
+    ack = await slash(fake_slack, NADELLA_QUESTION)
+
+    assert ack["blocks"][0]["text"]["text"] == "*From the documents:*"
+
+
 async def test_the_notification_leads_with_the_first_quote_and_its_title(
     fake_slack: FakeSlack, socket_bot: BotFactory
 ) -> None:

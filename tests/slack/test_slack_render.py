@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from fake_slack import block_texts
+from fake_slack import block_kit_problems, block_texts
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,6 +18,7 @@ from bot.slack_adapter.render import (
     escape,
     render_answer,
     render_help,
+    with_answer_buttons,
     with_vote_buttons,
 )
 from retrieval.answers import Answer, Highlight, Quote
@@ -79,7 +80,7 @@ def test_source_is_cited_in_a_context_block_under_its_quote() -> None:
 
     contexts = [block for block in message["blocks"] if block["type"] == "context"]
     assert contexts[0]["elements"][0]["text"] == (
-        "1. The ultimate victim of DeepSeek is not NVIDIA — 004_250e2ef35fa11695.txt, line 31"
+        "[1] The ultimate victim of DeepSeek is not NVIDIA — 004_250e2ef35fa11695.txt, line 31"
     )
     assert contexts[1]["elements"][0]["text"].endswith(", line 7")
     assert [block["type"] for block in message["blocks"]] == [
@@ -106,7 +107,7 @@ def test_source_links_only_to_web_addresses() -> None:
     plain = render_answer(answered(make_quote(JEVONS, url="javascript:alert(1)")))
     sneaky = render_answer(answered(make_quote(JEVONS, url="https://example.com/|<!here>")))
 
-    assert linked["blocks"][2]["elements"][0]["text"].startswith("1. <https://example.com/a?b=1&amp;c=2|The ultimate")
+    assert linked["blocks"][2]["elements"][0]["text"].startswith("[1] <https://example.com/a?b=1&amp;c=2|The ultimate")
     assert "<" not in plain["blocks"][2]["elements"][0]["text"]
     assert "<" not in sneaky["blocks"][2]["elements"][0]["text"]
 
@@ -165,18 +166,19 @@ def test_long_quote_is_cut_to_the_section_limit_without_breaking_entities_or_bol
 
 
 def test_many_quotes_stay_within_fifty_blocks_and_say_how_many_are_hidden() -> None:
-    """More quotes than fit in 50 blocks (one kept for the vote buttons): the rest are counted, not dropped
-    silently."""
+    """More quotes than fit in 50 blocks, with every extra a reply can carry (who shared it, what it follows up
+    on, "More quotes", "Share in channel", 👍/👎): the rest are counted, not dropped silently."""
     quotes = [make_quote(f"Passage number {n}.") for n in range(40)]
-    message = render_answer(answered(*quotes))
+    message = render_answer(answered(*quotes), following_up_on="what did Nadella say?", heading="Shared by <@U1>")
 
-    assert len(message["blocks"]) <= MESSAGE_BLOCK_LIMIT - 1
-    assert message["blocks"][-1]["elements"][0]["text"] == "17 more passages not shown."
+    assert len(message["blocks"]) <= MESSAGE_BLOCK_LIMIT - 2
+    assert message["blocks"][-1]["elements"][0]["text"] == "18 more passages not shown."
 
-    voted = with_vote_buttons(message, "a" * 32)
-    assert len(voted["blocks"]) == len(message["blocks"]) + 1 <= MESSAGE_BLOCK_LIMIT
-    assert voted["blocks"][-2]["elements"][0]["text"] == "17 more passages not shown."
-    assert voted["blocks"][-1]["type"] == "actions"
+    buttoned = with_vote_buttons(with_answer_buttons(message, "b" * 32, more=True, share=True), "a" * 32)
+    assert len(buttoned["blocks"]) == len(message["blocks"]) + 2 <= MESSAGE_BLOCK_LIMIT
+    assert buttoned["blocks"][-3]["elements"][0]["text"] == "18 more passages not shown."
+    assert [block["type"] for block in buttoned["blocks"][-2:]] == ["actions", "actions"]
+    assert block_kit_problems(buttoned) == []
 
 
 def test_huge_answer_keeps_fallback_text_within_slack_limit() -> None:
