@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.answering import AnswerService, Incoming
+from bot.collections import Collections, Placement
 from bot.config import CorpusAbout, DiscordSettings
 from bot.conversation import PROGRESS_AFTER_SECONDS, is_first_contact, with_progress
 from bot.discord_adapter.api_metrics import api_trace
@@ -68,11 +69,13 @@ class CitebotClient(discord.Client):
         question_log: QuestionLog | None = None,
         claims: Claims | None = None,
         about: CorpusAbout | None = None,
+        collections: Collections | None = None,
     ) -> None:
         # citebot never joins voice: spare the operator discord.py's warnings about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(intents=citebot_intents(), allowed_mentions=NO_MENTIONS, http_trace=api_trace())
-        self.service = service
+        self.service = service  # counts the questions in flight; each is answered from its channel's collection
+        self.collections = collections or Collections.single(service, about)
         self.settings = settings
         self.defer_after = defer_after
         self.progress_after = progress_after  # a mention or DM answered slower than this shows "typing"
@@ -81,7 +84,6 @@ class CitebotClient(discord.Client):
         self.tree = app_commands.CommandTree(self)
         # Registered globally in the local tree too, so an interaction finds /ask however it is scoped;
         # what Discord shows is decided by what setup_hook syncs.
-        self.help = discord_help_card(service, settings, about or CorpusAbout())
         self.tree.add_command(_ask_command(self))
         self.tree.add_command(_help_command(self))
         for guild_id in settings.guild_ids:
@@ -120,9 +122,10 @@ class CitebotClient(discord.Client):
             await self._answer_interaction(interaction, question, private)
 
     async def _answer_interaction(self, interaction: discord.Interaction, question: str, private: bool | None) -> None:
-        ephemeral = self.settings.private_by_default if private is None else private
+        placement = self._placement(interaction.guild_id, interaction.channel_id)
+        ephemeral = self._private_by_default(placement) if private is None else private
         if is_first_contact(question):
-            card = render_help(self.help)
+            card = render_help(self._help(placement))
             try:
                 await interaction.response.send_message(
                     embeds=card.embeds, ephemeral=True, allowed_mentions=NO_MENTIONS
@@ -133,7 +136,7 @@ class CitebotClient(discord.Client):
         asked = Asked(
             "discord", str(interaction.user.id), question, _id(interaction.guild_id), _id(interaction.channel_id)
         )
-        pending = asyncio.create_task(self._answer(asked))
+        pending = asyncio.create_task(self._answer(asked, placement))
         done, _ = await asyncio.wait({pending}, timeout=self.defer_after)
         try:
             if pending in done:
@@ -163,9 +166,9 @@ class CitebotClient(discord.Client):
             pending.cancel()
 
     async def send_help(self, interaction: discord.Interaction) -> None:
-        """The help card, to the asker only."""
+        """The help card of the channel's collection, to the asker only."""
         try:
-            card = render_help(self.help)
+            card = render_help(self._help(self._placement(interaction.guild_id, interaction.channel_id)))
             await interaction.response.send_message(embeds=card.embeds, ephemeral=True, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as error:
             log.warning("could not send the help card: %s %s", error.status, error.text)
@@ -181,6 +184,9 @@ class CitebotClient(discord.Client):
         in_dm = message.guild is None
         if not in_dm and not self._mentions_me(message):
             return
+        if not in_dm and not self._placement(message.guild.id if message.guild else None, message.channel.id).mentions:
+            log.info("mentions are not answered in channel %s ([[channels]] mentions = false)", message.channel.id)
+            return
         if not await self._first_time(f"message:{message.id}"):
             return
         async with self.service.in_flight():
@@ -190,10 +196,12 @@ class CitebotClient(discord.Client):
         question = question_from(message.content, me.id, self._my_role_id(message))
         guild = message.guild.id if message.guild is not None else None
         asked = Asked("discord", str(message.author.id), question, _id(guild), _id(message.channel.id))
+        placement = self._placement(guild, message.channel.id)
         if not question or is_first_contact(question):
-            reply, votes = render_help(self.help), dict[str, Any]()
+            reply, votes = render_help(self._help(placement)), dict[str, Any]()
         else:
-            reply, votes, _ = await with_progress(self._answer(asked), self.progress_after, message.channel.typing)
+            answering = self._answer(asked, placement)
+            reply, votes, _ = await with_progress(answering, self.progress_after, message.channel.typing)
         # A reply in a guild channel, pinging the asker only; a DM is a conversation of two, answered directly.
         as_reply: dict[str, Any] = (
             {"allowed_mentions": NO_MENTIONS}
@@ -222,10 +230,24 @@ class CitebotClient(discord.Client):
         except discord.HTTPException as error:
             log.warning("could not react to the question either: %s %s", error.status, error.text)
 
-    async def _answer(self, asked: Asked) -> tuple[DiscordReply, dict[str, Any], bool]:
-        """The reply, the `view=` of its vote buttons when questions are logged (else no view), and whether it
-        quotes the documents (only then may others see it). A failure still gets a reply, and is recorded."""
-        answer, answer_id = await answer_and_record(self.service, asked, self.question_log, log)
+    def _placement(self, guild_id: int | None, channel_id: int | None) -> Placement:
+        return self.collections.where("discord", _id(channel_id), _id(guild_id))
+
+    def _private_by_default(self, placement: Placement) -> bool:
+        """The channel's `visibility` from [[channels]], else [discord] private_by_default."""
+        return self.settings.private_by_default if placement.public is None else not placement.public
+
+    def _help(self, placement: Placement) -> HelpCard:
+        """The help card of the collection that answers there, as it is now (live updates change its titles)."""
+        collection = placement.collection
+        return discord_help_card(collection.service, collection.about, public=not self._private_by_default(placement))
+
+    async def _answer(self, asked: Asked, placement: Placement) -> tuple[DiscordReply, dict[str, Any], bool]:
+        """The reply from the collection of where it was asked, the `view=` of its vote buttons when questions are
+        logged (else no view), and whether it quotes the documents (only then may others see it). A failure still
+        gets a reply, and is recorded."""
+        service = placement.collection.service
+        answer, answer_id = await answer_and_record(service, asked, self.question_log, log)
         if answer is None:
             return render_note(SEARCH_FAILED_NOTE), {}, False
         quoted = answer.answered and bool(answer.quotes)
@@ -265,16 +287,14 @@ def question_from(content: str, bot_id: int, role_id: int | None = None) -> str:
     return " ".join(re.sub(pattern, " ", content).split())
 
 
-def discord_help_card(service: AnswerService, settings: DiscordSettings, about: CorpusAbout) -> HelpCard:
+def discord_help_card(service: AnswerService, about: CorpusAbout, *, public: bool) -> HelpCard:
     ways = (
         "/ask question: … — in any channel I'm in; add private: True to see the answer alone",
         "@citebot your question — I reply to your message; reply to my answer to follow up",
         "A direct message — just the question",
     )
     titles = [document.title for document in service.retriever.documents]
-    return help_card(
-        ways, titles, about.description, about.examples, who_sees_answers("/ask", not settings.private_by_default)
-    )
+    return help_card(ways, titles, about.description, about.examples, who_sees_answers("/ask", public))
 
 
 def _help_command(client: CitebotClient) -> app_commands.Command[Any, ..., None]:

@@ -233,7 +233,7 @@ async def answer_and_record(
     except Exception:
         logger.exception("answering a question failed")
     seconds = time.monotonic() - started
-    metrics.question_handled(asked.front_end, answer, seconds)
+    metrics.question_handled(asked.front_end, answer, seconds, service.collection)
     if question_log is None:
         return answer, None
     return answer, question_log.record(asked, answer, seconds)
