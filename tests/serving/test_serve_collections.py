@@ -12,6 +12,7 @@ from fake_discord import BOT_ID, CHANNEL_ID, THREAD_PARENT_ID, message_text, sen
 from fake_discord import GUILD_ID as DISCORD_GUILD
 from fake_slack import CHANNEL_ID as SLACK_GENERAL
 from serve_harness import Platforms, Serving
+from support import write_corpus
 from test_serve import JEVONS, NADELLA, questions, slash_answer
 
 from bot.config import Config
@@ -23,28 +24,21 @@ WHO_WORKS_FROM_HOME = "Who may work from home?"
 HR_RULE = "on Mondays and Fridays"  # words of the answers that the question does not highlight
 ENGINEERING_RULE = "provided the pager reaches them"
 
-HR_DOCUMENTS = {
+HR_DOCUMENTS: dict[str, str | bytes] = {
     "remote-work.md": "# Remote work at Acme\n\nEvery employee may work from home " + HR_RULE + ".\n",
     "expenses.md": "# Expenses\n\nTravel expenses are reimbursed within thirty days of the receipt.\n",
 }
-ENGINEERING_DOCUMENTS = {
+ENGINEERING_DOCUMENTS: dict[str, str | bytes] = {
     "on-call.md": "# On call\n\nEngineers on call may work from home any day, " + ENGINEERING_RULE + " in minutes.\n",
     "deploys.md": "# Deploys\n\nProduction deploys happen on Tuesdays after the change review.\n",
 }
 
 
-def corpus(directory: Path, documents: dict[str, str]) -> Path:
-    directory.mkdir()
-    for name, text in documents.items():
-        (directory / name).write_text(text, encoding="utf-8")
-    return directory
-
-
 def with_collections(config: Config, tmp_path: Path) -> Config:
     """`config` (serve over the bundled corpus, against the fakes) with `hr` and `engineering` mapped to channels."""
     collections = [
-        {"name": "hr", "path": corpus(tmp_path / "hr", HR_DOCUMENTS), "index_path": tmp_path / "hr.index"},
-        {"name": "engineering", "path": corpus(tmp_path / "engineering", ENGINEERING_DOCUMENTS)},
+        {"name": "hr", "path": write_corpus(tmp_path / "hr", HR_DOCUMENTS), "index_path": tmp_path / "hr.index"},
+        {"name": "engineering", "path": write_corpus(tmp_path / "engineering", ENGINEERING_DOCUMENTS)},
     ]
     channels = [
         {"slack_channel": SLACK_HR, "collection": "hr", "visibility": "private"},

@@ -1,0 +1,210 @@
+"""Collections per channel, from the config to the command line: which collection answers where, the one-line
+errors of a config that does not add up, and `--collection` on `citebot ask`, `console` and `index`.
+
+(End to end on Slack and Discord: tests/serving/test_serve_collections.py.)"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import write_corpus
+
+from bot.answering import AnswerService
+from bot.collections import Collection, Collections
+from bot.config import DEFAULT_COLLECTION, ConfigError, CorpusAbout, load_config
+from retrieval.retriever import Retriever
+
+REPO = Path(__file__).resolve().parent.parent
+HR_ANSWER = "gets twenty weeks"  # words of the answers that the questions do not highlight
+ENGINEERING_ANSWER = "on Tuesdays, after the change review"
+
+COLLECTIONS = """
+[[collections]]
+name = "hr"
+path = "hr"
+index_path = "hr.index"
+description = "The HR handbook."
+
+[[collections]]
+name = "engineering"
+path = "engineering"
+index_path = "engineering.index"
+"""
+
+
+def team_config(tmp_path: Path, extra: str = "") -> Path:
+    """A config with `hr` and `engineering` collections over two small corpora (the default: the bundled one)."""
+    write_corpus(
+        tmp_path / "hr",
+        {
+            "leave.md": f"# Parental leave\n\nEvery parent {HR_ANSWER} of parental leave at full pay.\n",
+            "expenses.md": "# Expenses\n\nTravel expenses are paid back within thirty days.\n",
+        },
+    )
+    write_corpus(
+        tmp_path / "engineering",
+        {
+            "deploys.md": f"# Deploys\n\nProduction deploys happen {ENGINEERING_ANSWER}.\n",
+            "on-call.md": "# On call\n\nThe pager rotates every Monday at ten.\n",
+        },
+    )
+    path = tmp_path / "citebot.toml"
+    path.write_text(COLLECTIONS + extra, encoding="utf-8")
+    return path
+
+
+def citebot(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """The real command in a child process, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "COLUMNS": "200", "TERM": "dumb"},
+        timeout=120,
+        check=False,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- the config
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('[[collections]]\nname = "hr"\npath = "hr"\n', "[[collections]] name 'hr' is used twice"),
+        ('[[collections]]\nname = "default"\npath = "hr"\n', "[[collections]] name 'default' is [corpus]'s name"),
+        ('[[collections]]\nname = "legal"\npath = "legal"\n', "[[collections]] 'legal': corpus directory"),
+        ('[[collections]]\nname = "Legal Team"\npath = "hr"\n', "collections.2.name: String should match pattern"),
+        ('[[collections]]\nname = "legal"\n', "collections.2.path: Field required"),
+        (
+            '[[channels]]\nslack_channel = "C0HR"\ncollection = "hrr"\n',
+            "[[channels]] slack_channel C0HR names collection 'hrr', which no [[collections]] entry has "
+            "(known: default, engineering, hr)",
+        ),
+        (
+            '[[channels]]\ndiscord_guild = 1\n[[channels]]\ndiscord_guild = 1\ncollection = "hr"\n',
+            "[[channels]] discord_guild 1 is mapped twice",
+        ),
+        ('[[channels]]\ncollection = "hr"\n', "channels.0: give exactly one of slack_channel, discord_guild and"),
+        (
+            '[[channels]]\nslack_channel = "C0HR"\ndiscord_channel = 2\ncollection = "hr"\n',
+            "channels.0: give exactly one of",
+        ),
+        ('[[channels]]\nslack_channel = "C0HR"\nvisibility = "loud"\n', "channels.0.visibility: Input should be"),
+        (
+            '[[collections]]\nname = "legal"\npath = "legal"\nindex_path = "hr.index"\n',
+            "collections 'hr' and 'legal' would share the index file",
+        ),
+    ],
+)
+def test_a_collection_config_that_does_not_add_up_is_one_line_naming_the_file(
+    tmp_path: Path, extra: str, message: str
+) -> None:
+    path = team_config(tmp_path, extra)
+    if "corpus directory" not in message:
+        (tmp_path / "legal").mkdir()  # only a missing directory is what is wrong there
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert str(error.value).startswith(f"{path}: ") and message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_a_bad_collection_config_stops_the_command_with_one_line_and_exit_2(tmp_path: Path) -> None:
+    path = team_config(tmp_path, '[[channels]]\nslack_channel = "C0HR"\ncollection = "payroll"\n')
+    result = citebot("--config", str(path), "ask", "how long is parental leave?")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "names collection 'payroll'" in result.stderr
+
+
+def test_collection_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    config = load_config(team_config(tmp_path))
+    assert config.collection_names == [DEFAULT_COLLECTION, "hr", "engineering"]
+    assert config.collection("hr").directory == tmp_path / "hr"
+    assert config.collection("hr").index_path == tmp_path / "hr.index"
+    assert config.collection("hr").about == CorpusAbout("The HR handbook.")
+
+
+# ------------------------------------------------------------------------------------ which collection where
+
+
+def test_a_discord_channel_entry_wins_over_its_guild_and_an_unmapped_place_gets_the_default(
+    tmp_path: Path, bundled: Retriever
+) -> None:
+    config = load_config(
+        team_config(
+            tmp_path,
+            '[[channels]]\ndiscord_guild = 10\ncollection = "engineering"\nmentions = false\n'
+            '[[channels]]\ndiscord_channel = 11\ncollection = "hr"\nvisibility = "private"\nfollow_ups = false\n'
+            '[[channels]]\nslack_channel = "D0HUMAN"\ncollection = "hr"\n',
+        )
+    )
+    collections = Collections(
+        {name: Collection(name, AnswerService(bundled), CorpusAbout()) for name in config.collection_names},
+        config.channels,
+    )
+
+    in_hr_channel = collections.where("discord", "11", "10")
+    assert (in_hr_channel.collection.name, in_hr_channel.public, in_hr_channel.mentions) == ("hr", False, True)
+    assert not in_hr_channel.follow_ups
+    elsewhere_in_guild = collections.where("discord", "12", "10")
+    assert (elsewhere_in_guild.collection.name, elsewhere_in_guild.public) == ("engineering", None)
+    assert not elsewhere_in_guild.mentions
+    assert collections.where("slack", "D0HUMAN").collection.name == "hr"  # a mapped DM
+    for unmapped in (collections.where("discord", "13", "99"), collections.where("slack", "C0OTHER")):
+        assert unmapped.collection.name == DEFAULT_COLLECTION and unmapped.public is None and unmapped.mentions
+    assert collections.where("slack", "11").collection.name == DEFAULT_COLLECTION  # Discord ids are Discord's
+
+
+# ------------------------------------------------------------------------------------------ the command line
+
+
+def test_ask_answers_from_the_collection_named_and_only_from_it(tmp_path: Path) -> None:
+    config = str(team_config(tmp_path))
+    from_hr = citebot("--config", config, "ask", "--collection", "hr", "how long is parental leave?")
+    from_engineering = citebot("--config", config, "ask", "--collection", "engineering", "how long is parental leave?")
+    from_default = citebot("--config", config, "ask", "what did Nadella say?")
+
+    assert from_hr.returncode == 0, from_hr.stderr
+    assert HR_ANSWER in from_hr.stdout and "leave.md" in from_hr.stdout
+    assert HR_ANSWER not in from_engineering.stdout and "couldn't find this" in from_engineering.stdout
+    assert "Jevons Paradox" in from_default.stdout
+
+
+def test_console_answers_from_the_collection_named(tmp_path: Path) -> None:
+    config = str(team_config(tmp_path))
+    result = citebot(
+        "--config", config, "console", "--collection", "engineering", stdin="when do deploys happen?\n/sources\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "2 documents" in result.stdout and ENGINEERING_ANSWER in result.stdout
+    assert "(deploys.md)" in result.stdout and "(leave.md)" not in result.stdout
+
+
+def test_an_unknown_collection_on_the_command_line_is_one_line_naming_the_known_ones(tmp_path: Path) -> None:
+    result = citebot("--config", str(team_config(tmp_path)), "console", "--collection", "payroll")
+    assert result.returncode == 2
+    assert result.stderr == "citebot: error: no collection 'payroll' in the config (known: default, hr, engineering)\n"
+
+
+def test_index_builds_every_collection_or_the_one_named(tmp_path: Path) -> None:
+    config = str(team_config(tmp_path))
+    every = citebot("--config", config, "index")
+    assert every.returncode == 0, every.stderr
+    assert [line for line in every.stdout.splitlines() if line.startswith("collection:")] == [
+        "collection: default",
+        "collection: hr",
+        "collection: engineering",
+    ]
+    assert (tmp_path / "hr.index").is_file() and (tmp_path / "engineering.index").is_file()
+
+    (tmp_path / "hr.index").unlink()
+    one = citebot("--config", config, "index", "--collection", "hr")
+    assert one.returncode == 0, one.stderr
+    assert f"corpus:     {tmp_path / 'hr'}" in one.stdout and "documents:  2" in one.stdout
+    assert "collection:" not in one.stdout and (tmp_path / "hr.index").is_file()
