@@ -5,6 +5,7 @@ errors of a config that does not add up, and `--collection` on `citebot ask`, `c
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -13,12 +14,13 @@ from pathlib import Path
 import pytest
 from support import write_corpus
 
-from bot.answering import AnswerService
+from bot.answering import AnswerService, bot_services
 from bot.collections import Collection, Collections
 from bot.config import DEFAULT_COLLECTION, ConfigError, CorpusAbout, load_config
 from retrieval.retriever import Retriever
 
 REPO = Path(__file__).resolve().parent.parent
+GENEROUS = 60.0  # seconds to wait for a live update: never an expectation of speed
 HR_ANSWER = "gets twenty weeks"  # words of the answers that the questions do not highlight
 ENGINEERING_ANSWER = "on Tuesdays, after the change review"
 
@@ -208,3 +210,36 @@ def test_index_builds_every_collection_or_the_one_named(tmp_path: Path) -> None:
     assert one.returncode == 0, one.stderr
     assert f"corpus:     {tmp_path / 'hr'}" in one.stdout and "documents:  2" in one.stdout
     assert "collection:" not in one.stdout and (tmp_path / "hr.index").is_file()
+
+
+# ------------------------------------------------------------------------------- one pool, live per collection
+
+
+async def test_one_worker_pool_answers_each_collection_and_follows_each_ones_live_updates(tmp_path: Path) -> None:
+    """The chat bots' services share one pool of answer workers; a document added to `hr` is answered from `hr`
+    once it is re-indexed, and never from `engineering`, whose index stays as it was."""
+    config = load_config(team_config(tmp_path))
+    config.bot.answer_workers = 2
+    added = "Every parent may also take four weeks of unpaid leave for a newborn's first year."
+    question = "how much unpaid leave can a parent take?"
+
+    async def quoted(service: AnswerService) -> str:
+        return " ".join(quote.text for quote in (await service.answer(question)).quotes)
+
+    async with bot_services(config) as services:
+        hr, engineering = services["hr"], services["engineering"]
+        assert hr.workers is not None and hr.workers is engineering.workers  # one pool
+        assert HR_ANSWER in " ".join(q.text for q in (await hr.answer("how long is parental leave?")).quotes)
+        assert added not in await quoted(hr)
+        write_corpus(tmp_path / "hr", {"unpaid.md": f"# Unpaid leave\n\n{added}\n"})
+
+        async def hr_answers_from_the_new_index() -> None:
+            while True:  # the workers move once the new index is saved: ask until they have
+                if added in await quoted(hr):
+                    return
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(hr_answers_from_the_new_index(), GENEROUS)
+        assert all(added in answer for answer in await asyncio.gather(*(quoted(hr) for _ in range(4))))
+        assert not any(added in answer for answer in await asyncio.gather(*(quoted(engineering) for _ in range(4))))
+        assert len(engineering.retriever.documents) == 2

@@ -11,6 +11,7 @@ from pathlib import Path
 from fake_discord import BOT_ID, CHANNEL_ID, THREAD_PARENT_ID, message_text, sent_message
 from fake_discord import GUILD_ID as DISCORD_GUILD
 from fake_slack import CHANNEL_ID as SLACK_GENERAL
+from fake_slack import HUMAN_USER_ID, block_texts
 from serve_harness import Platforms, Serving
 from support import write_corpus
 from test_serve import JEVONS, NADELLA, questions, slash_answer
@@ -24,6 +25,7 @@ WHO_WORKS_FROM_HOME = "Who may work from home?"
 HR_RULE = "on Mondays and Fridays"  # words of the answers that the question does not highlight
 ENGINEERING_RULE = "provided the pager reaches them"
 
+HR_DESCRIPTION = "The HR handbook: remote work and expenses."
 HR_DOCUMENTS: dict[str, str | bytes] = {
     "remote-work.md": "# Remote work at Acme\n\nEvery employee may work from home " + HR_RULE + ".\n",
     "expenses.md": "# Expenses\n\nTravel expenses are reimbursed within thirty days of the receipt.\n",
@@ -37,7 +39,12 @@ ENGINEERING_DOCUMENTS: dict[str, str | bytes] = {
 def with_collections(config: Config, tmp_path: Path) -> Config:
     """`config` (serve over the bundled corpus, against the fakes) with `hr` and `engineering` mapped to channels."""
     collections = [
-        {"name": "hr", "path": write_corpus(tmp_path / "hr", HR_DOCUMENTS), "index_path": tmp_path / "hr.index"},
+        {
+            "name": "hr",
+            "path": write_corpus(tmp_path / "hr", HR_DOCUMENTS),
+            "index_path": tmp_path / "hr.index",
+            "description": HR_DESCRIPTION,
+        },
         {"name": "engineering", "path": write_corpus(tmp_path / "engineering", ENGINEERING_DOCUMENTS)},
     ]
     channels = [
@@ -121,3 +128,34 @@ def test_where_mentions_are_off_a_mention_is_ignored_and_elsewhere_answered(
     posted = [request for request in discord.requests if request.method == "POST" and "/messages" in request.path]
     assert [request.path for request in posted] == [f"/channels/{DISCORD_HR}/messages"]
     assert HR_RULE in message_text(posted[0].body)
+
+
+def test_the_help_card_describes_the_collection_of_the_channel_it_is_shown_in(
+    platforms: Platforms, config: Config, tmp_path: Path
+) -> None:
+    """/ask help and Discord's /help describe the channel's collection; Slack's Home tab, which is in no channel,
+    and the channels of the default collection describe the default's documents."""
+    slack, discord = platforms.slack, platforms.discord
+    cards: dict[str, str] = {}
+
+    def steps(serving: Serving) -> None:
+        serving.wait_until_ready()
+        for name, channel in (("slack hr", SLACK_HR), ("slack default", SLACK_GENERAL)):
+            envelope = platforms.run(
+                slack.send_envelope("slash_commands", slack.slash_command("help", channel=channel))
+            )
+            cards[name] = platforms.run(slack.slash_answer(platforms.run(slack.ack_of(envelope)).get("payload"))).text
+        home = {"type": "app_home_opened", "user": HUMAN_USER_ID, "channel": "D0HUMAN", "tab": "home"}
+        platforms.run(slack.send_envelope("events_api", slack.event_callback(home)))
+        [published] = platforms.run(slack.wait_for_delivered("views.publish"))
+        cards["slack home"] = "\n".join(block_texts(published.body["view"]["blocks"]))
+        for name, channel_id in (("discord hr", DISCORD_HR), ("discord engineering", DISCORD_ENGINEERING)):
+            token = platforms.run(discord.slash_command("help", [], channel_id=channel_id))["token"]
+            response = platforms.run(discord.wait_for_request(lambda r, token=token: token in r.path))
+            cards[name] = message_text(sent_message(response))
+
+    assert Serving(with_collections(config, tmp_path)).run(steps) == 0
+    assert HR_DESCRIPTION in cards["slack hr"] and HR_DESCRIPTION in cards["discord hr"]
+    assert "2 documents" in cards["discord engineering"] and "On call" in cards["discord engineering"]
+    for elsewhere in ("slack default", "slack home"):
+        assert HR_DESCRIPTION not in cards[elsewhere] and "5 documents" in cards[elsewhere]
