@@ -6,20 +6,17 @@ errors of a config that does not add up, and `--collection` on `citebot ask`, `c
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from support import write_corpus
+from test_cli import citebot
 
 from bot.answering import AnswerService, bot_services
 from bot.collections import Collection, Collections
 from bot.config import DEFAULT_COLLECTION, ConfigError, CorpusAbout, load_config
 from retrieval.retriever import Retriever
 
-REPO = Path(__file__).resolve().parent.parent
 GENEROUS = 60.0  # seconds to wait for a live update: never an expectation of speed
 HR_ANSWER = "gets twenty weeks"  # words of the answers that the questions do not highlight
 ENGINEERING_ANSWER = "on Tuesdays, after the change review"
@@ -57,20 +54,6 @@ def team_config(tmp_path: Path, extra: str = "") -> Path:
     path = tmp_path / "citebot.toml"
     path.write_text(COLLECTIONS + extra, encoding="utf-8")
     return path
-
-
-def citebot(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    """The real command in a child process, as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "COLUMNS": "200", "TERM": "dumb"},
-        timeout=120,
-        check=False,
-    )
 
 
 # ---------------------------------------------------------------------------------------------- the config
@@ -180,9 +163,9 @@ def test_ask_answers_from_the_collection_named_and_only_from_it(tmp_path: Path) 
 
 def test_console_answers_from_the_collection_named(tmp_path: Path) -> None:
     config = str(team_config(tmp_path))
-    result = citebot(
-        "--config", config, "console", "--collection", "engineering", stdin="when do deploys happen?\n/sources\n"
-    )
+    keys = "when do deploys happen?\n/sources\n"
+    wide = {"COLUMNS": "200", "TERM": "dumb"}
+    result = citebot("--config", config, "console", "--collection", "engineering", stdin=keys, env=wide)
     assert result.returncode == 0, result.stderr
     assert "2 documents" in result.stdout and ENGINEERING_ANSWER in result.stdout
     assert "(deploys.md)" in result.stdout and "(leave.md)" not in result.stdout
