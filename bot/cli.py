@@ -244,6 +244,8 @@ def _collection(args: argparse.Namespace, config: Config) -> str:
     if name is None:
         return DEFAULT_COLLECTION
     config.collection(name)  # raises ConfigError for an unknown name
+    if args.corpus is not None and name != DEFAULT_COLLECTION:
+        raise UsageError(f"--corpus replaces [corpus]'s directory, not collection {name!r}'s: give one or the other")
     return name
 
 

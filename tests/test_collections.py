@@ -13,7 +13,7 @@ from support import write_corpus
 from test_cli import citebot
 
 from bot.answering import AnswerService, bot_services
-from bot.collections import Collection, Collections
+from bot.channels import Collection, Collections
 from bot.config import DEFAULT_COLLECTION, ConfigError, CorpusAbout, load_config
 from retrieval.retriever import Retriever
 
@@ -175,6 +175,13 @@ def test_an_unknown_collection_on_the_command_line_is_one_line_naming_the_known_
     result = citebot("--config", str(team_config(tmp_path)), "console", "--collection", "payroll")
     assert result.returncode == 2
     assert result.stderr == "citebot: error: no collection 'payroll' in the config (known: default, hr, engineering)\n"
+
+
+def test_corpus_and_collection_together_are_one_line_not_a_silent_choice(tmp_path: Path) -> None:
+    config = str(team_config(tmp_path))
+    result = citebot("--config", config, "ask", "--collection", "hr", "--corpus", str(tmp_path / "engineering"), "x")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "--corpus replaces [corpus]'s directory" in result.stderr
 
 
 def test_index_builds_every_collection_or_the_one_named(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.answering import AnswerService, Incoming
-from bot.collections import Collections, Placement
+from bot.channels import Collections, Placement
 from bot.config import CorpusAbout, DiscordSettings
 from bot.conversation import PROGRESS_AFTER_SECONDS, is_first_contact, with_progress
 from bot.discord_adapter.api_metrics import api_trace

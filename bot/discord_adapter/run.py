@@ -11,7 +11,7 @@ import aiohttp
 import discord
 
 from bot.answering import AnswerService, bot_services
-from bot.collections import Collections
+from bot.channels import Collections
 from bot.config import Config, ConfigError, CorpusAbout, DiscordSettings, require_secret
 from bot.discord_adapter.client import CitebotClient
 from bot.store import QuestionLog, open_question_log

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from bot import metrics
 from bot.answering import AnswerService, bot_services
-from bot.collections import Collections
+from bot.channels import Collections
 from bot.config import Config, ConfigError
 from bot.serving.front_ends import FrontEnds, SlackSecrets, choose_front_ends
 from bot.serving.health import Readiness, health_server

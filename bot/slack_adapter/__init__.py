@@ -25,7 +25,7 @@ def run_slack(config: Config, *, http: bool, port: int) -> int:
         signing_secret = None
 
     from bot.answering import bot_services
-    from bot.collections import Collections
+    from bot.channels import Collections
     from bot.slack_adapter.app import build_app
     from bot.slack_adapter.run import serve
     from bot.store import open_question_log

@@ -36,7 +36,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
 from bot.answering import AnswerService, Incoming
-from bot.collections import Collections, Placement
+from bot.channels import Collections, Placement
 from bot.config import CorpusAbout, SlackSettings
 from bot.conversation import PROGRESS_AFTER_SECONDS, is_first_contact, with_progress
 from bot.rendering import SEARCH_FAILED_NOTE, VOTE_RECORDED, HelpCard, help_card, who_sees_answers
