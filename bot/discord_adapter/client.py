@@ -184,7 +184,7 @@ class CitebotClient(discord.Client):
         in_dm = message.guild is None
         if not in_dm and not self._mentions_me(message):
             return
-        if not in_dm and not self._placement(message.guild.id if message.guild else None, message.channel.id).mentions:
+        if message.guild is not None and not self._placement(message.guild.id, message.channel.id).mentions:
             log.info("mentions are not answered in channel %s ([[channels]] mentions = false)", message.channel.id)
             return
         if not await self._first_time(f"message:{message.id}"):
