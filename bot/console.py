@@ -86,7 +86,8 @@ def _answer(service: AnswerService, question: str, question_log: QuestionLog | N
     if question_log is not None:
         from bot.store import Asked
 
-        question_log.record(Asked("console", getpass.getuser(), question), answer, time.monotonic() - started)
+        asked = Asked("console", getpass.getuser(), question)
+        question_log.record(asked, answer, time.monotonic() - started, service.collection)
     return answer
 
 

@@ -9,12 +9,16 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect, text
 from support import write_corpus
 from test_cli import citebot
+from test_store_claims import engine_for
 
 from bot.answering import AnswerService, bot_services
 from bot.channels import Collection, Collections
 from bot.config import DEFAULT_COLLECTION, ConfigError, CorpusAbout, load_config
+from bot.store import open_store, schema
+from bot.store.records import QuestionRecord, utc_now
 from retrieval.retriever import Retriever
 
 GENEROUS = 60.0  # seconds to wait for a live update: never an expectation of speed
@@ -233,3 +237,39 @@ async def test_one_worker_pool_answers_each_collection_and_follows_each_ones_liv
         assert all(added in answer for answer in await asyncio.gather(*(quoted(hr) for _ in range(4))))
         assert not any(added in answer for answer in await asyncio.gather(*(quoted(engineering) for _ in range(4))))
         assert len(engineering.retriever.documents) == 2
+
+
+# ------------------------------------------------------------------------------------------- the question log
+
+
+def test_a_version_2_store_is_upgraded_to_record_the_collection_and_keeps_its_questions(store_url: str) -> None:
+    """Schema version 3 adds the collection that answered each question; a store written before has the column
+    added in place, its old questions read back with no collection, and new ones keep theirs."""
+    engine = engine_for(store_url)
+    with engine.begin() as connection:  # what version 2 made: version 1's tables without the column, and claims
+        schema.metadata.create_all(connection, tables=[schema.meta])
+        schema.UPGRADES[0](connection)
+        schema.UPGRADES[1](connection)
+        connection.execute(text("ALTER TABLE citebot_questions DROP COLUMN collection"))
+        connection.execute(schema.meta.insert().values(key="schema_version", value="2"))
+        connection.execute(schema.meta.insert().values(key="salt", value="0" * 32))
+        connection.execute(
+            text(
+                "INSERT INTO citebot_questions (id, asked_at, front_end, asker, answered, reason, latency_ms) "
+                "VALUES ('old', :at, 'slack', 'a', true, 'answered', 1)"
+            ),
+            {"at": utc_now()},
+        )
+
+    upgraded = open_store(store_url)
+    upgraded.add_question(
+        QuestionRecord("new", utc_now(), "slack", None, "C0HR", "b", None, None, True, "answered", 2, collection="hr")
+    )
+    found = {record.id: record.collection for record in upgraded.questions_since(utc_now().replace(year=2000))}
+    upgraded.close()
+    with engine.connect() as connection:
+        version = connection.execute(text("SELECT value FROM citebot_meta WHERE key = 'schema_version'")).scalar()
+        columns = {column["name"] for column in inspect(connection).get_columns("citebot_questions")}
+    engine.dispose()
+    assert found == {"old": None, "new": "hr"}
+    assert version == "3" == str(schema.SCHEMA_VERSION) and "collection" in columns

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fake_discord import BOT_ID, CHANNEL_ID, THREAD_PARENT_ID, message_text, sent_message
+from fake_discord import BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, THREAD_PARENT_ID, message_text, sent_message
 from fake_discord import GUILD_ID as DISCORD_GUILD
 from fake_slack import CHANNEL_ID as SLACK_GENERAL
 from fake_slack import HUMAN_USER_ID, block_texts
@@ -17,6 +17,8 @@ from support import write_corpus
 from test_serve import JEVONS, NADELLA, questions, slash_answer
 
 from bot.config import Config
+from bot.store import open_store
+from bot.store.records import utc_now
 
 SLACK_HR, SLACK_ENGINEERING = "C0HR", "C0ENGINEERING"
 DISCORD_HR = CHANNEL_ID  # mapped on its own: wins over the guild's entry
@@ -53,7 +55,9 @@ def with_collections(config: Config, tmp_path: Path) -> Config:
         {"discord_channel": DISCORD_HR, "collection": "hr"},
         {"discord_guild": DISCORD_GUILD, "collection": "engineering", "mentions": False},
     ]
-    return Config.model_validate(config.model_dump() | {"collections": collections, "channels": channels})
+    storage = {"url": f"sqlite:///{tmp_path / 'questions.sqlite3'}"}
+    changes = {"collections": collections, "channels": channels, "storage": storage}
+    return Config.model_validate(config.model_dump() | changes)
 
 
 def test_the_same_question_is_answered_from_each_channels_collection_on_slack_and_discord(
@@ -87,7 +91,23 @@ def test_the_same_question_is_answered_from_each_channels_collection_on_slack_an
         assert questions(serving, "slack", "answered", "hr") == 1
         assert questions(serving, "discord", "answered", "engineering") == 1
 
-    assert Serving(with_collections(config, tmp_path)).run(steps) == 0
+    serving = with_collections(config, tmp_path)
+    assert Serving(serving).run(steps) == 0
+    store = open_store(serving.storage.url)
+    logged = [(r.front_end, r.channel, r.collection) for r in store.questions_since(utc_now().replace(year=2000))]
+    store.close()
+    assert sorted(logged, key=str) == sorted(
+        [
+            ("slack", SLACK_HR, "hr"),
+            ("slack", SLACK_ENGINEERING, "engineering"),
+            ("slack", SLACK_GENERAL, "default"),
+            ("slack", SLACK_GENERAL, "default"),
+            ("discord", str(DISCORD_HR), "hr"),
+            ("discord", str(DISCORD_ENGINEERING), "engineering"),
+            ("discord", str(DM_CHANNEL_ID), "default"),
+        ],
+        key=str,
+    )
     for platform in ("slack", "discord"):
         assert HR_RULE in answers[f"{platform} hr"] and ENGINEERING_RULE not in answers[f"{platform} hr"]
         engineering = answers[f"{platform} engineering"]
