@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", parents=[common], help="score answers on a question set")
     evaluate.add_argument("file", type=Path, metavar="FILE.jsonl", help='lines of {"q": ..., "gold": [...]}')
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    _collection_option(evaluate, "score this collection's answers (default: [corpus])")
 
     slack = commands.add_parser("slack", parents=[common], help="run the Slack app (Socket Mode by default)")
     slack.add_argument("--http", action="store_true", help="serve HTTP /slack/events instead of Socket Mode")
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         "show", parents=[common], help="print a document's text as indexed (what quotes are cut from), or a slice"
     )
     show.add_argument("target", metavar="SOURCE[:START-END]", help="a quote's source, and its start and end")
+    _collection_option(show, "a document of this collection (default: [corpus])")
     report = commands.add_parser("report", parents=[common], help="what was asked, unanswered and disliked")
     report.add_argument("--since", default="7d", metavar="PERIOD", help="how far back: 24h, 7d, 4w (default 7d)")
     report.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output (default table)")
@@ -287,7 +289,7 @@ def _eval(args: argparse.Namespace, config: Config) -> int:
         cases = read_cases(args.file)
     except EvalFileError as error:
         raise UsageError(str(error)) from None
-    report = evaluate(open_retriever(config), cases)
+    report = evaluate(open_retriever(config, collection=_collection(args, config)), cases)
     if args.json:
         print(report.model_dump_json())
         return EXIT_OK
@@ -324,12 +326,13 @@ def _show(args: argparse.Namespace, config: Config) -> int:
     target: str = args.target
     match = _SLICE.fullmatch(target)
     source = match["source"] if match else target
+    section = config.collection(_collection(args, config))
     index, stale = open_saved_index(
-        config.corpus_dir,
+        section.directory,
         config.retrieval,
-        config.corpus.index_path,
-        follow_symlinks=config.corpus.follow_symlinks,
-        max_file_bytes=config.corpus.max_file_bytes,
+        section.index_path,
+        follow_symlinks=section.follow_symlinks,
+        max_file_bytes=section.max_file_bytes,
     )
     doc = next((n for n, info in enumerate(index.documents) if info.source == source), None)
     if doc is None:

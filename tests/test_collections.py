@@ -165,6 +165,21 @@ def test_ask_answers_from_the_collection_named_and_only_from_it(tmp_path: Path) 
     assert "Jevons Paradox" in from_default.stdout
 
 
+def test_show_prints_a_quote_of_the_collection_named_from_its_index(tmp_path: Path) -> None:
+    config = str(team_config(tmp_path))
+    citebot("--config", config, "index", "--collection", "hr")
+    text = (tmp_path / "hr" / "leave.md").read_text(encoding="utf-8")
+    start = text.index(HR_ANSWER)
+    span = f"leave.md:{start}-{start + len(HR_ANSWER)}"
+
+    shown = citebot("--config", config, "show", "--collection", "hr", span)
+    not_there = citebot("--config", config, "show", span)
+
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout == HR_ANSWER + "\n"
+    assert not_there.returncode == 2 and "no document 'leave.md' in the index" in not_there.stderr
+
+
 def test_console_answers_from_the_collection_named(tmp_path: Path) -> None:
     config = str(team_config(tmp_path))
     keys = "when do deploys happen?\n/sources\n"
