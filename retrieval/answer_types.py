@@ -1,7 +1,8 @@
 """What kind of answer a question asks for, so a quote of that kind ranks higher: a signal, never a filter.
 
 "How much / how many / how long" wants a number, "when" a date or a day, "what is / what does" a definition
-(the text under a heading or label that names the subject: see compose.py).
+(the text under a heading or label that names the subject, or a sentence that says what its subject is or
+means: see compose.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ _ASKS_AMOUNT = re.compile(
 )
 _ASKS_TIME = re.compile(r"^\W*when\b|\bwhat\s+(?:year|date|day|month|time)\b", re.IGNORECASE)
 _ASKS_DEFINITION = re.compile(
-    r"^\W*(?:what(?:'s|\s+(?:is|are|does|do|did))|define|meaning\s+of|explain)\b", re.IGNORECASE
+    r"(?:^|,)\W*(?:what(?:'s|\s+(?:is|are|does|do|did))|define|meaning\s+of|explain)\b", re.IGNORECASE
+)
+# "A "Combined Work" is a work produced by ...", '"Secondary License" means either ...': a subject of a few
+# words, then the verb that defines it.
+_DEFINITION = re.compile(
+    r"^\s*(?:(?:an?|the)\s+)?(?P<subject>[^.;:!?]{1,80}?)\s+"
+    r"(?:is|are|means|mean|refers\s+to|shall\s+mean|denotes|stands\s+for)\b",
+    re.IGNORECASE,
 )
 _AMOUNT = re.compile(r"\d")
 _TIME = re.compile(
@@ -34,5 +42,13 @@ def answer_type(question: str) -> re.Pattern[str] | None:
 
 
 def asks_definition(question: str) -> bool:
-    """ "What is X?", "What does --force do?", "Define X": the answer is the text that defines X."""
+    """ "What is X?", "What does --force do?", "Define X", "Under GPL-3, what is X?": the answer is the text that
+    defines X."""
     return _ASKS_DEFINITION.search(question) is not None
+
+
+def defined_subject(sentence: str) -> str | None:
+    """What a sentence defines when it opens by saying what its subject is or means ('"Combined Work"' of
+    'A "Combined Work" is a work produced by ...'); None for any other sentence."""
+    found = _DEFINITION.match(sentence)
+    return found.group("subject") if found else None

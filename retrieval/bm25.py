@@ -194,6 +194,13 @@ class Bm25Engine:
         self._add_scores(query, scores, self._workspace().weights)
         return scores
 
+    def score_bound(self, query: Sequence[str]) -> float:
+        """The most any passage could score for `query` (each term's idf times its largest tf-part, summed; a
+        term with a negative idf adds nothing): how close the best passage comes says how fully the documents
+        match the question."""
+        terms = self._term_ids(query)
+        return math.fsum(max(0.0, float(self._idf[t] * self._term_max_weights[t])) for t in terms)
+
     def top_k(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
         """The k best (passage id, score), best first; only scores > 0; equal scores by lower passage id.
 

@@ -4,7 +4,9 @@ highlighted, or an honest abstention.
 Abstention, calibrated on four corpora at once (news, a software manual, licenses, CACM; see bench/quality):
 the documents do not answer a question when `max_unknown_share` or more of its weight (see `question.py`) is
 words no passage uses ("What is the capital of France?" of a corpus that never says "France"), or when no
-passage, read with its document's title and its section heading, holds `min_coverage` of the weight.
+passage, read with its document's title and its section heading, holds `min_coverage` of the weight. Once one
+does, passages holding less are quoted too when they score well enough: a long question's parts are often
+answered by different documents.
 
 Ranking follows the retrieval evidence of each quote's passage (which counts the title and section a quote's
 own sentences may not repeat), weighed by how much of the question the quote itself covers: a quote's best
@@ -20,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.analysis import analyze, analyze_spans
-from retrieval.answer_types import answer_type, asks_definition
+from retrieval.answer_types import answer_type, asks_definition, defined_subject
 from retrieval.answers import Answer, Highlight, Quote
 from retrieval.citations import cite
 from retrieval.corpus_index import CorpusIndex
@@ -98,6 +100,7 @@ def compose_answer(
     wanted = answer_type(question)
     defining = asks_definition(question)
     candidates: list[_Candidate] = []
+    covered = False  # some passage holds min_coverage of the question: then the weaker ones are sources too
     hits: dict[tuple[int, int], set[str]] = {}  # overlapping passages share sentences: match each once
     meaning = encoder.encode([question])[0] if encoder is not None and index.dense_vectors is not None else None
     for passage, passage_score in candidate_passages(index, asked.search_terms, top_k, meaning):
@@ -109,13 +112,17 @@ def compose_answer(
             if (doc, start) not in hits:
                 hits[doc, start] = asked.hits(set(analyze(text[start:end])))
             matched.append(hits[doc, start])
-        start, end, coverage = _best_span(text, sentences, matched, asked, settings.max_quote_chars)
+        start, end, coverage = _best_span(text, sentences, matched, asked, settings.max_quote_chars, wanted)
         focus = start
         context = asked.hits(context_terms(index, passage, doc, text))
-        if asked.weight(set().union(context, *matched)) < settings.min_coverage * asked.total_weight:
-            continue
+        if asked.weight(set().union(context, *matched)) >= settings.min_coverage * asked.total_weight:
+            covered = True
         fits = (wanted is not None and wanted.search(text, start, end) is not None) or (
-            defining and _defines(index, passage, text, sentences[0], asked)
+            defining
+            and (
+                _defines(index, passage, text, sentences[0], asked)
+                or _states_definition(text, sentences, start, end, asked)
+            )
         )
         # Coverage breaks ties, and ranks alone where BM25 scores nothing at all (a corpus of one or two passages).
         score = max(passage_score, 0.0) * (0.5 + 0.5 * coverage) + TIE_BREAK * coverage
@@ -127,7 +134,7 @@ def compose_answer(
         candidates.append(_Candidate(doc, start, end, score, focus))
 
     quotes = _merge_overlapping(candidates, index, settings.max_quote_chars)
-    if not quotes:
+    if not quotes or not covered:
         return Answer(question=question, answered=False, note=ABSTAIN_NOTE)
     best = quotes[0].score
     kept = _spread([q for q in quotes if q.score >= RELATIVE_SCORE_FLOOR * best])[:top_k]
@@ -144,6 +151,19 @@ def _defines(index: CorpusIndex, passage: int, text: str, first: tuple[int, int]
         not _LETTER.search(text, end, begins) and asked.hits(set(analyze(text[start:end])))
         for start, end in index.passage_headings(passage)
     )
+
+
+def _states_definition(text: str, sentences: list[tuple[int, int]], start: int, end: int, asked: Question) -> bool:
+    """Does a sentence of the quote's core say what the question's subject is or means ('A "Combined Work" is
+    ...' for 'What is a "Combined Work"?'): a subject made only of question words, then "is", "means"...?"""
+    for first, last in sentences:
+        if first < start or last > end:
+            continue
+        subject = defined_subject(text[first:last])
+        terms = set(analyze(subject)) if subject else set()
+        if terms and terms <= asked.highlight_terms:
+            return True
+    return False
 
 
 def context_terms(index: CorpusIndex, passage: int, doc: int, text: str) -> set[str]:
@@ -191,12 +211,14 @@ def _best_span(
     matched: list[set[str]],
     asked: Question,
     max_chars: int,
+    wanted: re.Pattern[str] | None = None,
 ) -> tuple[int, int, float]:
     """The shortest run of at most three sentences that carries the most question weight, and that weight.
 
     Terms found together in one sentence are stronger evidence than terms scattered over neighbours, so a
-    run's weight counts its best sentence fully and what the other sentences add at half. Of runs that weigh the
-    same (exactly: see `Question.weight`), the shorter wins, then the earlier.
+    run's weight counts its best sentence fully and what the other sentences add at half; a run holding what the
+    question asks for (`wanted`: a number for "how much", a date for "when") weighs a quarter more. Of runs that
+    weigh the same (exactly: see `Question.weight`), the shorter wins, then the earlier.
     """
     total = asked.total_weight
     headings = [_is_heading(text[start:end]) for start, end in sentences]
@@ -218,7 +240,10 @@ def _best_span(
             covered |= matched[last]
             best_sentence = max(best_sentence, asked.weight(matched[last]))
             union = asked.weight(covered)
-            option = ((best_sentence + SCATTERED_TERM_FACTOR * (union - best_sentence)) / total, -length, first, last)
+            weight = (best_sentence + SCATTERED_TERM_FACTOR * (union - best_sentence)) / total
+            if wanted is not None and wanted.search(text, sentences[first][0], sentences[last][1]):
+                weight *= 1 + ANSWER_TYPE_BONUS
+            option = (weight, -length, first, last)
             if best is None or option[:2] > best[:2]:
                 best = option
     if best is None:  # matched only through a term split across sentences: quote the passage start

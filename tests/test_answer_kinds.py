@@ -7,7 +7,7 @@ from pathlib import Path
 from support import write_corpus
 
 from retrieval import Retriever
-from retrieval.answer_types import answer_type
+from retrieval.answer_types import answer_type, asks_definition, defined_subject
 
 FILLER = [
     f"Section {n} talks about the weather in town number {n}, which was mild and dry all week long." for n in range(40)
@@ -42,6 +42,25 @@ def test_a_label_with_its_description_answers_what_does_it_do(tmp_path: Path) ->
     assert "no longer exist" in answer.quotes[0].text
 
 
+def test_a_sentence_saying_what_the_subject_means_answers_what_is_it(tmp_path: Path) -> None:
+    """The definition wins over a passage that uses the defined term more often."""
+    uses = (
+        "The Combined Work may be conveyed under terms of your choice, if the Combined Work keeps the notices. "
+        "Each Combined Work must carry the notices; a Combined Work without them breaks the terms.\n"
+    )
+    definition = 'A "Combined Work" is a work produced by combining or linking an Application with the Library.\n'
+    corpus = open_corpus(tmp_path, {"conveying.txt": uses, "definitions.txt": definition})
+    answer = corpus.ask('Here, what is a "Combined Work"?')
+    assert answer.answered and answer.quotes[0].source == "definitions.txt"
+
+
+def test_definitions_are_recognised_by_their_shape() -> None:
+    assert defined_subject('A "Combined Work" is a work produced by combining') == '"Combined Work"'
+    assert defined_subject('"Secondary License" means either the GNU General Public License') == '"Secondary License"'
+    assert defined_subject("You may convey a covered work under sections 3 and 4.") is None
+    assert asks_definition("Under LGPL-3, what is a Combined Work?") and not asks_definition("Why is it so?")
+
+
 def test_how_many_prefers_a_quote_with_a_number(tmp_path: Path) -> None:
     text = "The lab trained its model on GPUs it rented.\n\nThe lab trained its model on 2,048 GPUs.\n"
     answer = open_corpus(tmp_path, {"a.txt": text}).ask("How many GPUs did the lab train its model on?")
@@ -59,3 +78,30 @@ def test_a_question_about_something_the_documents_never_name_is_not_answered(tmp
     """It shares "policy" with the corpus, but "refund" and "Acme" are nowhere in it."""
     text = "The government published a new export policy for chips on Monday.\n"
     assert not open_corpus(tmp_path, {"a.txt": text}).ask("What is Acme's refund policy?").answered
+
+
+def test_a_long_question_is_also_answered_by_sources_that_hold_one_of_its_parts(tmp_path: Path) -> None:
+    """Once one passage shows the documents answer, a passage holding less than `min_coverage` of a long
+    question (one of its twelve words) is still a source worth citing."""
+    tools = "compilers assemblers linkers loaders debuggers editors profilers formatters tracers shells".split()
+    files = {f"{tool}.txt": f"The {tool} are described in this note.\n" for tool in tools}
+    files["history.txt"] = "Zeta worked in Oslo.\n"
+    answer = open_corpus(tmp_path, files).ask(
+        "Which compilers, assemblers, linkers, loaders, debuggers, editors, profilers, formatters, tracers and "
+        "shells did the Zeta lab in Oslo write?",
+        top_k=5,
+    )
+    assert answer.answered and answer.quotes[0].source == "history.txt"
+    assert len(answer.quotes) == 5
+
+
+def test_in_a_long_passage_how_much_quotes_the_sentence_with_the_amount(tmp_path: Path) -> None:
+    """Of two sentences of a long passage that hold as much of the question, the one with the number is quoted."""
+    clause = "This clause covers the notices, the copies and the form of the work, written out in plain words " * 4
+    text = (
+        "A Legal Entity is under control.\n"
+        f"{clause.strip()}.\n{clause.strip()}.\n"
+        "A stake of fifty percent (50%) or more gives control.\n"
+    )
+    answer = open_corpus(tmp_path, {"terms.txt": text}).ask("How big a stake gives control of a Legal Entity?")
+    assert answer.answered and "(50%)" in answer.quotes[0].text

@@ -97,6 +97,21 @@ class TestParityWithRankBm25:
         reference = BM25Okapi(corpus, **PARAMETERS)
         np.testing.assert_allclose(engine.scores(question), reference.get_scores(question), rtol=0, atol=1e-6)
 
+    @settings(max_examples=60, deadline=None)
+    @given(
+        st.lists(st.lists(st.sampled_from(["a", "b", "c", "d", "e"]), max_size=12), min_size=1, max_size=25),
+        st.lists(st.sampled_from(["a", "b", "c", "zz"]), max_size=6),
+    )
+    def test_no_passage_scores_above_the_bound(self, corpus: list[list[str]], question: list[str]) -> None:
+        engine = Bm25Engine.build(corpus, **PARAMETERS)
+        assert engine.scores(question).max(initial=0.0) <= engine.score_bound(question) + 1e-9
+
+    def test_the_bound_is_reached_by_a_passage_holding_every_term_at_its_best(self) -> None:
+        corpus = [["a", "b"], ["a", "x"], ["b", "c"], ["c", "y"], ["d", "z"], ["d", "e"]]
+        engine = Bm25Engine.build(corpus, **PARAMETERS)
+        assert engine.score_bound(["a", "b"]) == pytest.approx(engine.scores(["a", "b"])[0])
+        assert engine.score_bound(["a", "e"]) > engine.scores(["a", "e"]).max()
+
 
 class TestTopK:
     def test_best_first_and_equal_to_sorting_all_scores(self) -> None:

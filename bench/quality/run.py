@@ -4,7 +4,8 @@ The dev half is for development and may be looked at (`--misses` lists what went
 only to report, so `--misses` is refused for it. Once a test half has been reported it has been seen; the fresh
 sets, written blind later by new writers, are the held-out check for work done after that, under the same rule.
 `--half check` runs the outside checks (Python's documentation, the Debian Policy Manual): corpora nothing was
-developed or tuned on, each with one blind set.
+developed or tuned on, each with one blind set. The third round's sets, written blind for news, git and
+licenses, come as `r3dev` (looked at and tuned on, like dev) and `r3test` (held out, like test).
 """
 
 from __future__ import annotations
@@ -15,21 +16,39 @@ import sys
 from pathlib import Path
 
 from bench.quality.corpora import DATA, corpus_dir
-from retrieval.evaluation import EvalReport, evaluate, read_cases
+from retrieval.evaluation import EvalCase, EvalReport, evaluate, read_cases
+from retrieval.question import parse_question
 from retrieval.retriever import Retriever
 from retrieval.settings import RetrievalSettings
 
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 SETS = ("news", "git", "licenses")
 OUTSIDE_CHECKS = ("pydocs", "policy")  # never developed or tuned on: one "check" set each, run only to report
-PARTS = ("dev", "test", "fresh")  # of each of SETS
+PARTS = ("dev", "test", "fresh", "r3dev", "r3test")  # of each of SETS
+LATER_PARTS = ("r3dev", "r3test")  # written after the others: scored for the sets that have them
 HALVES = (*PARTS, "check")
-HELD_OUT = ("test", "fresh", "check")
+HELD_OUT = ("test", "fresh", "r3test", "check")
 KINDS = ("literal", "paraphrase")
+MISS_PASSAGES = 10
+
+
+def question_file(name: str, half: str) -> Path:
+    return QUESTIONS / f"{name}.{half}.jsonl"
+
+
+def cases_of(name: str, half: str) -> list[EvalCase]:
+    """A set's questions. A later part leaves out the questions an earlier part of the corpus already asks: its
+    blind writer may happen to write one again, and a question already looked at is not held out."""
+    cases = read_cases(question_file(name, half))
+    if half in LATER_PARTS:
+        first_parts = [part for part in PARTS if part not in LATER_PARTS]
+        earlier = {case.q for part in first_parts for case in read_cases(question_file(name, part))}
+        cases = [case for case in cases if case.q not in earlier]
+    return cases
 
 
 def score_set(name: str, half: str, retriever: Retriever) -> EvalReport:
-    return evaluate(retriever, read_cases(QUESTIONS / f"{name}.{half}.jsonl"))
+    return evaluate(retriever, cases_of(name, half))
 
 
 def open_corpus(name: str, index_dir: Path, *, dense: bool = False) -> Retriever:
@@ -59,16 +78,40 @@ HEADER = (
 )
 
 
-def misses(report: EvalReport) -> list[str]:
+def misses(report: EvalReport, retriever: Retriever, cases: list[EvalCase]) -> list[str]:
+    """The dev questions that went wrong; an answerable one says where the engine ranked the first passage that
+    holds its gold ("passage 2": the quotes chose badly; "no passage in the top 10": retrieval missed it)."""
+    gold = {case.q: case.gold for case in cases}
     lines = []
+    chose_badly = missed = 0  # of the answerable questions without a gold quote in the first three
     for r in report.results:
         if r.should_abstain and r.answered:
             lines.append(f"  answered, should abstain: {r.question}")
-        elif not r.should_abstain and not r.answered:
-            lines.append(f"  refused ({r.kind}): {r.question}")
-        elif not r.should_abstain and (r.rank is None or r.rank > 1):
-            lines.append(f"  rank {r.rank} ({r.kind}): {r.question}")
+            continue
+        if r.should_abstain or (r.answered and r.rank == 1):
+            continue
+        found = gold_passage_rank(retriever, r.question, gold[r.question])
+        where = f"passage {found}" if found is not None else f"no passage in the top {MISS_PASSAGES}"
+        miss = "refused" if not r.answered else f"rank {r.rank}"
+        lines.append(f"  {miss} ({r.kind}; {where}): {r.question}")
+        if r.rank is None or r.rank > 3:
+            chose_badly += found is not None
+            missed += found is None
+    lines.append(
+        f"  not in the first three quotes: {chose_badly} with a gold passage in the engine's top {MISS_PASSAGES}, "
+        f"{missed} without"
+    )
     return lines
+
+
+def gold_passage_rank(retriever: Retriever, question: str, gold: list[str]) -> int | None:
+    """The 1-based rank of the engine's first passage (plain BM25 on the question's terms) holding a gold span."""
+    index = retriever.index
+    asked = parse_question(question, index.engine, index.aliases)
+    for rank, (passage, _) in enumerate(index.engine.top_k(asked.search_terms, MISS_PASSAGES), start=1):
+        if any(span in index.passage_text(passage) for span in gold):
+            return rank
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,17 +127,23 @@ def main(argv: list[str] | None = None) -> int:
     sets = args.sets or (OUTSIDE_CHECKS if args.half == "check" else SETS)
     if (args.half == "check") != all(name in OUTSIDE_CHECKS for name in sets):
         parser.error(f"the outside checks ({', '.join(OUTSIDE_CHECKS)}) have only a check set, and only they do")
+    if args.half in LATER_PARTS:
+        sets = [name for name in sets if question_file(name, args.half).is_file()]
+        if not sets:
+            parser.error(f"no {args.half} set is in {QUESTIONS} yet")
     index_dir = DATA / "indexes"
     index_dir.mkdir(parents=True, exist_ok=True)
     reports: dict[str, EvalReport] = {}
     print(HEADER)
     for name in sets:
-        report = score_set(name, args.half, open_corpus(name, index_dir, dense=args.dense))
+        retriever = open_corpus(name, index_dir, dense=args.dense)
+        report = score_set(name, args.half, retriever)
         reports[name] = report
         label = f"{name}, dense" if args.dense else name
         print(table_row(label, args.half, report), flush=True)
         if args.misses:
-            print("\n".join(misses(report)), file=sys.stderr, flush=True)
+            cases = cases_of(name, args.half)
+            print("\n".join(misses(report, retriever, cases)), file=sys.stderr, flush=True)
     if args.json:
         args.json.write_text(json.dumps({k: v.model_dump() for k, v in reports.items()}, indent=1))
     return 0
