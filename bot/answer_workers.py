@@ -19,7 +19,7 @@ import multiprocessing
 import os
 import signal
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +27,7 @@ from types import TracebackType
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.config import ConfigError
+from bot.config import DEFAULT_COLLECTION, ConfigError
 from retrieval.answers import Answer
 from retrieval.chunking import die_with_parent
 from retrieval.corpus_index import CorpusIndex, IndexReport, Progress
@@ -88,23 +88,25 @@ class AnswerFailed(Exception):
 
 
 class AnswerWorkers:
-    """`count` worker processes answering from `spec`; an async context manager that starts them all (each
-    has opened the retriever before the block begins) and stops them when it ends: drain before that.
+    """`count` worker processes answering from `specs` (one per collection, or a single spec: the default
+    collection); an async context manager that starts them all (each has opened every collection's retriever
+    before the block begins) and stops them when it ends: drain before that. One pool serves every collection,
+    so the cores are shared by whoever asks, whichever collection they ask.
 
     `cost` estimates how much work a question is (Retriever.question_cost); without it, waiting questions are
     served in the order they came."""
 
     def __init__(
         self,
-        spec: RetrieverSpec,
+        specs: RetrieverSpec | Mapping[str, RetrieverSpec],
         count: int,
         max_seconds: float = 10.0,
         cost: Callable[[str], int] | None = None,
     ) -> None:
-        self.spec = spec
+        self.specs = {DEFAULT_COLLECTION: specs} if isinstance(specs, RetrieverSpec) else dict(specs)
         self.max_seconds = max_seconds
         self._cost = cost or (lambda question: 0)
-        self._workers = [_Worker(spec) for _ in range(count)]
+        self._workers = [_Worker(self.specs) for _ in range(count)]
         self._free = _FreeWorkers()
         self._started = self._closed = False
 
@@ -139,20 +141,30 @@ class AnswerWorkers:
     ) -> None:
         await self.close()
 
-    async def answer(self, question: str, top_k: int | None = None) -> Answer:
-        """The answer from the next free worker, within `max_seconds` of its starting. Raises AnswerFailed when
-        the worker dies (killed, out of memory) or overruns; it is then replaced for the next question."""
+    async def answer(
+        self,
+        question: str,
+        top_k: int | None = None,
+        *,
+        collection: str = DEFAULT_COLLECTION,
+        cost: int | None = None,
+    ) -> Answer:
+        """The answer from `collection`, by the next free worker, within `max_seconds` of its starting; `cost`
+        overrides the estimate of `cost` given at construction. Raises AnswerFailed when the worker dies (killed,
+        out of memory) or overruns; it is then replaced for the next question."""
         if not self._started:
             raise RuntimeError("AnswerWorkers is used as `async with AnswerWorkers(...) as workers:`")
         if self._closed:
             log.warning("a question arrived after the answer workers stopped")
             raise AnswerFailed("the answer workers have stopped")
-        worker = await self._free.take(self._cost(question))
+        if collection not in self.specs:
+            raise ValueError(f"no collection {collection!r} in these answer workers")
+        worker = await self._free.take(self._cost(question) if cost is None else cost)
         job: concurrent.futures.Future[Answer] | None = None
         try:
             if worker.pool is None:
                 await self._replace(worker)
-            job = worker.ask(question, top_k)
+            job = worker.ask(collection, question, top_k)
             return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(job)), self.max_seconds)
         except TimeoutError:
             log.warning(
@@ -170,17 +182,18 @@ class AnswerWorkers:
         finally:
             self._release(worker, job)
 
-    def reload(self, index_key: str) -> None:
-        """Every worker moves to the index saved under `index_key`: it loads it after the question it is
-        answering, if any (which finishes on the index it started on), and before any question asked from now on.
-        A worker started later opens it too. Call on the event loop's thread."""
-        self.spec = self.spec.model_copy(update={"index_key": index_key})
+    def reload(self, index_key: str, collection: str = DEFAULT_COLLECTION) -> None:
+        """Every worker moves `collection` to the index saved under `index_key`: it loads it after the question it
+        is answering, if any (which finishes on the index it started on), and before any question asked from now
+        on. A worker started later opens it too. Call on the event loop's thread."""
+        spec = self.specs[collection].model_copy(update={"index_key": index_key})
+        self.specs = self.specs | {collection: spec}
         for worker in self._workers:
-            worker.spec = self.spec
+            worker.specs = self.specs
             if worker.pool is None:
                 continue  # started afresh, with the new spec, before its next question
             try:
-                loading = worker.pool.submit(_reload_in_worker, self.spec)
+                loading = worker.pool.submit(_reload_in_worker, collection, spec)
             except (BrokenProcessPool, RuntimeError):
                 continue  # it died: its replacement opens the new index
             loading.add_done_callback(_log_reload_failure)
@@ -273,8 +286,8 @@ class _FreeWorkers:
 class _Worker:
     """One worker process and its pool of one; replaced whole when the process dies or overruns."""
 
-    def __init__(self, spec: RetrieverSpec) -> None:
-        self.spec = spec
+    def __init__(self, specs: dict[str, RetrieverSpec]) -> None:
+        self.specs = specs
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
         self.pid: int | None = None
         self.job: concurrent.futures.Future[Answer] | None = None
@@ -293,13 +306,13 @@ class _Worker:
             1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(self.spec, os.getpid()),
+            initargs=(self.specs, os.getpid()),
         )
         self.pid = await asyncio.wrap_future(self.pool.submit(_worker_pid))
 
-    def ask(self, question: str, top_k: int | None) -> concurrent.futures.Future[Answer]:
+    def ask(self, collection: str, question: str, top_k: int | None) -> concurrent.futures.Future[Answer]:
         assert self.pool is not None, "a stopped worker is started again before it is given a question"
-        self.job = self.pool.submit(_answer_in_worker, question, top_k)
+        self.job = self.pool.submit(_answer_in_worker, collection, question, top_k)
         return self.job
 
     def detach(self, *, kill: bool) -> concurrent.futures.ProcessPoolExecutor | None:
@@ -327,39 +340,39 @@ def _shut_down(pools: list[concurrent.futures.ProcessPoolExecutor]) -> None:
 
 # --------------------------------------------------------------------------------------------- in the workers
 
-# This worker process's retriever, or why it could not be opened: set once by the pool's initializer, never in
-# the bot's own process.
-_opened: Retriever | Exception | None = None
+# This worker process's retrievers, one per collection, or why they could not be opened: set once by the pool's
+# initializer, never in the bot's own process.
+_opened: dict[str, Retriever] | Exception | None = None
 
 
-def _start_worker(spec: RetrieverSpec, parent: int) -> None:
-    """Open the retriever once per process. A terminal's Ctrl-C, or a service manager's SIGTERM, may reach every
-    process of the bot, but stopping is the bot's to do (it drains, then ends the workers); a worker still never
-    outlives the bot."""
+def _start_worker(specs: dict[str, RetrieverSpec], parent: int) -> None:
+    """Open every collection's retriever once per process. A terminal's Ctrl-C, or a service manager's SIGTERM,
+    may reach every process of the bot, but stopping is the bot's to do (it drains, then ends the workers); a
+    worker still never outlives the bot."""
     global _opened
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     die_with_parent(parent)
     logging.getLogger("retrieval").setLevel(logging.ERROR)  # the bot has already said what opening found
     try:
-        _opened = spec.open()
+        _opened = {collection: spec.open() for collection, spec in specs.items()}
     except Exception as error:  # raised in the parent by the first call; the initializer's own would be a traceback
         _opened = error
 
 
-def _retriever() -> Retriever:
+def _retrievers() -> dict[str, Retriever]:
     if isinstance(_opened, Exception):
         raise _opened
-    assert _opened is not None, "the pool's initializer opens the retriever"
+    assert _opened is not None, "the pool's initializer opens the retrievers"
     return _opened
 
 
-def _reload_in_worker(spec: RetrieverSpec) -> str | None:
-    """Swap this worker's retriever for the index saved under `spec.index_key`; why not, if it could not."""
-    global _opened
+def _reload_in_worker(collection: str, spec: RetrieverSpec) -> str | None:
+    """Swap this worker's retriever of `collection` for the index saved under `spec.index_key`; why not, if it
+    could not."""
     assert spec.index_key is not None, "a reload names the index"
     try:
-        _opened = spec.open_saved(spec.index_key)
+        _retrievers()[collection] = spec.open_saved(spec.index_key)
     except (IndexFileError, OSError) as error:
         return str(error)  # kept answering from the index it has; a newer reload follows when one was saved
     return None
@@ -373,9 +386,9 @@ def _log_reload_failure(loading: concurrent.futures.Future[str | None]) -> None:
 
 
 def _worker_pid() -> int:
-    _retriever()
+    _retrievers()
     return os.getpid()
 
 
-def _answer_in_worker(question: str, top_k: int | None) -> Answer:
-    return _retriever().ask(question, top_k)
+def _answer_in_worker(collection: str, question: str, top_k: int | None) -> Answer:
+    return _retrievers()[collection].ask(question, top_k)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from bot import metrics
 from bot.answer_workers import AnswerWorkers, RetrieverSpec
-from bot.config import Config
+from bot.config import DEFAULT_COLLECTION, Config
 from retrieval.answers import Answer
 from retrieval.retriever import Retriever
 
@@ -28,12 +28,19 @@ class Incoming:
 
 
 class AnswerService:
-    """Wraps the synchronous retriever for async adapters; keeps the no-loops rule in one place."""
+    """Wraps the synchronous retriever of one collection for async adapters; keeps the no-loops rule in one place."""
 
-    def __init__(self, retriever: Retriever, top_k: int | None = None, workers: AnswerWorkers | None = None) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        top_k: int | None = None,
+        workers: AnswerWorkers | None = None,
+        collection: str = DEFAULT_COLLECTION,
+    ) -> None:
         self._current = [retriever]  # one cell, shared with `for_front_end` services: a live swap reaches them all
         self.top_k = top_k
         self.workers = workers
+        self.collection = collection  # which of the workers' collections answers (and the label in /metrics)
         self._in_flight: set[asyncio.Task[object]] = set()
 
     @property
@@ -48,7 +55,7 @@ class AnswerService:
     def for_front_end(self, top_k: int | None) -> AnswerService:
         """A service for one front end of `citebot serve` (its own top_k and questions in flight) over this one's
         retriever, even after a live update swaps it, and its answer workers."""
-        service = AnswerService(self.retriever, top_k, self.workers)
+        service = AnswerService(self.retriever, top_k, self.workers, self.collection)
         service._current = self._current
         return service
 
@@ -87,72 +94,92 @@ class AnswerService:
         hold acks, heartbeats and quick questions too; raises AnswerFailed when the worker dies or overruns. Without
         (the console, which has no event loop to protect), in a thread of this process."""
         if self.workers is not None:
-            return await self.workers.answer(question, top_k or self.top_k)
+            cost = self.retriever.question_cost(question)  # so quick questions of any collection go first
+            return await self.workers.answer(question, top_k or self.top_k, collection=self.collection, cost=cost)
         return await asyncio.to_thread(self.retriever.ask, question, top_k or self.top_k)
 
 
-def retriever_spec(config: Config) -> RetrieverSpec:
+def retriever_spec(config: Config, collection: str = DEFAULT_COLLECTION) -> RetrieverSpec:
+    """How to open one collection's retriever ([corpus]'s by default); raises ConfigError for an unknown name."""
+    section = config.collection(collection)
     return RetrieverSpec(
-        corpus_dir=config.corpus_dir,
+        corpus_dir=section.directory,
         settings=config.retrieval,
-        index_path=config.corpus.index_path,
-        follow_symlinks=config.corpus.follow_symlinks,
-        max_file_bytes=config.corpus.max_file_bytes,
-        url_template=config.corpus.url_template,
+        index_path=section.index_path,
+        follow_symlinks=section.follow_symlinks,
+        max_file_bytes=section.max_file_bytes,
+        url_template=section.url_template,
     )
 
 
-def open_retriever(config: Config, *, rebuild: bool = False) -> Retriever:
-    """The retriever for the configured corpus (raises CorpusError with a one-line reason)."""
-    return retriever_spec(config).open(rebuild=rebuild)
+def open_retriever(config: Config, *, rebuild: bool = False, collection: str = DEFAULT_COLLECTION) -> Retriever:
+    """The retriever for one configured collection (raises CorpusError with a one-line reason)."""
+    return retriever_spec(config, collection).open(rebuild=rebuild)
 
 
-def open_service(config: Config, top_k: int | None = None) -> AnswerService:
+def open_service(config: Config, top_k: int | None = None, collection: str = DEFAULT_COLLECTION) -> AnswerService:
     """The console's service: answers in this process."""
-    return AnswerService(open_retriever(config), top_k)
+    return AnswerService(open_retriever(config, collection=collection), top_k, collection=collection)
 
 
 @contextlib.asynccontextmanager
 async def bot_service(config: Config, top_k: int | None = None) -> AsyncIterator[AnswerService]:
-    """A chat bot's service: the index opened here (built and saved if it is not current), answers computed by
-    `[bot] answer_workers` processes that load it, quick questions first when all are busy. The workers stop
-    when the block ends, so drain before."""
-    spec = retriever_spec(config)
-    retriever = await asyncio.to_thread(spec.open)  # the loop keeps serving meanwhile (citebot serve's /healthz)
+    """The default collection's service from `bot_services`."""
+    async with bot_services(config) as services:
+        service = services[DEFAULT_COLLECTION]
+        service.top_k = top_k
+        yield service
+
+
+@contextlib.asynccontextmanager
+async def bot_services(config: Config) -> AsyncIterator[Mapping[str, AnswerService]]:
+    """A chat bot's services, one per collection: each index opened here once (built and saved if it is not
+    current), answers computed by one pool of `[bot] answer_workers` processes that load them all, quick questions
+    first when all are busy. The workers stop when the block ends, so drain before."""
+    specs: dict[str, RetrieverSpec] = {}
+    services: dict[str, AnswerService] = {}
     count, seconds = config.bot.answer_workers, config.bot.max_answer_seconds
-    if not retriever.report.saved:
-        log.warning(
-            "the index was not saved, so each of the %d answer workers builds its own (slow, more memory)", count
-        )
-    spec = spec.model_copy(update={"index_key": retriever.index.key if retriever.report.saved else None})
-    service = AnswerService(retriever, top_k)
-    cost = lambda question: service.retriever.question_cost(question)  # noqa: E731 - the retriever of the moment
-    async with AnswerWorkers(spec, count, seconds, cost=cost) as workers:
-        service.workers = workers
-        async with watching(config, service, workers):
-            yield service
+    for name in config.collection_names:
+        spec = retriever_spec(config, name)
+        retriever = await asyncio.to_thread(spec.open)  # the loop keeps serving meanwhile (citebot serve's /healthz)
+        if not retriever.report.saved:
+            log.warning(
+                "the index of collection %r was not saved, so each of the %d answer workers builds its own (slow, "
+                "more memory)",
+                name,
+                count,
+            )
+        specs[name] = spec.model_copy(update={"index_key": retriever.index.key if retriever.report.saved else None})
+        services[name] = AnswerService(retriever, collection=name)
+    async with AnswerWorkers(specs, count, seconds) as workers, contextlib.AsyncExitStack() as watches:
+        for service in services.values():
+            service.workers = workers
+            await watches.enter_async_context(watching(config, service, workers))
+        yield services
 
 
 @contextlib.asynccontextmanager
 async def watching(config: Config, service: AnswerService, workers: AnswerWorkers | None = None) -> AsyncIterator[None]:
-    """Live updates for the block, unless `[corpus] watch = false`: see bot/live_index.py."""
-    if not config.corpus.watch:
+    """Live updates of the service's collection for the block, unless its `watch = false`: see bot/live_index.py."""
+    if not config.collection(service.collection).watch:
         yield
         return
     from bot.live_index import LiveIndex
 
     loop = asyncio.get_running_loop()
+    collection = service.collection
 
     def swapped(retriever: Retriever) -> None:
         """Count the rebuild for /metrics, and move the answer workers to the new index."""
         report = retriever.report
-        metrics.reindexed(report.seconds)
-        metrics.index_in_use(report.documents, report.passages, metrics.index_built_at(report.path, report.saved))
+        metrics.reindexed(report.seconds, collection)
+        built_at = metrics.index_built_at(report.path, report.saved)
+        metrics.index_in_use(report.documents, report.passages, built_at, collection)
         if workers is not None and retriever.index.key is not None and report.saved:
             with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is asking any more
-                loop.call_soon_threadsafe(workers.reload, retriever.index.key)
+                loop.call_soon_threadsafe(workers.reload, retriever.index.key, collection)
 
-    live = LiveIndex(retriever_spec(config), service, on_swap=swapped)
+    live = LiveIndex(retriever_spec(config, collection), service, on_swap=swapped)
     await asyncio.to_thread(live.__enter__)
     try:
         yield

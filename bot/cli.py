@@ -9,11 +9,14 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from bot.config import Config, ConfigError, load_config
+from bot.config import DEFAULT_COLLECTION, Config, ConfigError, CorpusSection, load_config
 from bot.rendering import printable
 from retrieval.documents import CorpusError
+
+if TYPE_CHECKING:
+    from retrieval.corpus_index import IndexReport
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -54,17 +57,21 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*", metavar="QUESTION", help="the question; omit to read one per line")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON (JSON Lines for stdin)")
     ask.add_argument("--top-k", type=_positive_int, metavar="N", help="number of quotes (default: config)")
+    _collection_option(ask, "answer from this collection ([[collections]] name; default: [corpus])")
 
     console = commands.add_parser("console", parents=[common], help="ask questions interactively")
     console.add_argument("--top-k", type=_positive_int, metavar="N", help="number of quotes")
     console.add_argument("--log", action="store_true", help="record these questions in the question log")
+    _collection_option(console, "answer from this collection ([[collections]] name; default: [corpus])")
 
     index = commands.add_parser("index", parents=[common], help="build and save the index, and report on it")
     index.add_argument("--explain", metavar="FILE", help="show what cleaning keeps and leaves out of one file")
+    _collection_option(index, "build only this collection (default: every collection in the config)")
 
     evaluate = commands.add_parser("eval", parents=[common], help="score answers on a question set")
     evaluate.add_argument("file", type=Path, metavar="FILE.jsonl", help='lines of {"q": ..., "gold": [...]}')
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    _collection_option(evaluate, "score this collection's answers (default: [corpus])")
 
     slack = commands.add_parser("slack", parents=[common], help="run the Slack app (Socket Mode by default)")
     slack.add_argument("--http", action="store_true", help="serve HTTP /slack/events instead of Socket Mode")
@@ -79,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         "show", parents=[common], help="print a document's text as indexed (what quotes are cut from), or a slice"
     )
     show.add_argument("target", metavar="SOURCE[:START-END]", help="a quote's source, and its start and end")
+    _collection_option(show, "a document of this collection (default: [corpus])")
     report = commands.add_parser("report", parents=[common], help="what was asked, unanswered and disliked")
     report.add_argument("--since", default="7d", metavar="PERIOD", help="how far back: 24h, 7d, 4w (default 7d)")
     report.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output (default table)")
@@ -87,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     forget = commands.add_parser("forget", parents=[common], help="delete one person's questions and votes")
     forget.add_argument("user", metavar="USER", help="their Slack or Discord user id (console: the login name)")
     return parser
+
+
+def _collection_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--collection", metavar="NAME", help=help_text)
 
 
 def _int_between(low: int, high: int, what: str) -> Callable[[str], int]:
@@ -168,7 +180,7 @@ def _ask(args: argparse.Namespace, config: Config) -> int:
     question = " ".join(args.question).strip()
     if not question and sys.stdin.isatty():
         raise UsageError('give a question, e.g. citebot ask "what did Nadella say?" (or pipe questions in)')
-    retriever = open_retriever(config)
+    retriever = open_retriever(config, collection=_collection(args, config))
     top_k = args.top_k or config.retrieval.top_k
     questions: Iterator[str] = iter([question]) if question else _stdin_lines(sys.stdin)
     if args.json:
@@ -209,7 +221,7 @@ def _console(args: argparse.Namespace, config: Config) -> int:
         from bot.store import open_question_log
 
         question_log = open_question_log(config.storage.url, config.log)
-    service = open_service(config, args.top_k or config.retrieval.top_k)
+    service = open_service(config, args.top_k or config.retrieval.top_k, _collection(args, config))
     with live_updates(config, service):
         return run_console(service, question_log)
 
@@ -219,10 +231,30 @@ def _index(args: argparse.Namespace, config: Config) -> int:
     from bot.progress import progress_bar
 
     if args.explain:
-        return _explain(config, args.explain)
-    with progress_bar() as progress:
-        report = retriever_spec(config).open(rebuild=True, progress=progress).report
-    print(f"corpus:     {config.corpus_dir}")
+        return _explain(config.collection(_collection(args, config)), args.explain)
+    names = [_collection(args, config)] if args.collection else config.collection_names
+    for number, name in enumerate(names):
+        if len(names) > 1:
+            print(("\n" if number else "") + f"collection: {name}")
+        with progress_bar() as progress:
+            report = retriever_spec(config, name).open(rebuild=True, progress=progress).report
+        _print_index_report(config.collection(name).directory, report)
+    return EXIT_OK
+
+
+def _collection(args: argparse.Namespace, config: Config) -> str:
+    """The --collection given (checked against the config: one line naming the known ones), else the default."""
+    name: str | None = getattr(args, "collection", None)
+    if name is None:
+        return DEFAULT_COLLECTION
+    config.collection(name)  # raises ConfigError for an unknown name
+    if args.corpus is not None and name != DEFAULT_COLLECTION:
+        raise UsageError(f"--corpus replaces [corpus]'s directory, not collection {name!r}'s: give one or the other")
+    return name
+
+
+def _print_index_report(corpus_dir: Path, report: IndexReport) -> None:
+    print(f"corpus:     {corpus_dir}")
     print(f"documents:  {report.documents}")
     print(f"passages:   {report.passages}")
     print(f"vocabulary: {report.vocabulary} terms")
@@ -239,13 +271,12 @@ def _index(args: argparse.Namespace, config: Config) -> int:
         print("  most left out: " + ", ".join(worst))
     print(f"index:      {where}")
     print(f"time:       {report.seconds:.2f} s")
-    return EXIT_OK
 
 
-def _explain(config: Config, source: str) -> int:
+def _explain(section: CorpusSection, source: str) -> int:
     from retrieval.explain import explain_file
 
-    for line in explain_file(config.corpus_dir, source, follow_symlinks=config.corpus.follow_symlinks):
+    for line in explain_file(section.directory, source, follow_symlinks=section.follow_symlinks):
         mark = "kept    " if line.kept else "left out"
         why = f" ({line.reason})" if line.reason else ""
         print(f"{line.line:>6} {mark}{why}: {printable(line.text, keep_newlines=False)}")
@@ -260,7 +291,7 @@ def _eval(args: argparse.Namespace, config: Config) -> int:
         cases = read_cases(args.file)
     except EvalFileError as error:
         raise UsageError(str(error)) from None
-    report = evaluate(open_retriever(config), cases)
+    report = evaluate(open_retriever(config, collection=_collection(args, config)), cases)
     if args.json:
         print(report.model_dump_json())
         return EXIT_OK
@@ -297,12 +328,13 @@ def _show(args: argparse.Namespace, config: Config) -> int:
     target: str = args.target
     match = _SLICE.fullmatch(target)
     source = match["source"] if match else target
+    section = config.collection(_collection(args, config))
     index, stale = open_saved_index(
-        config.corpus_dir,
+        section.directory,
         config.retrieval,
-        config.corpus.index_path,
-        follow_symlinks=config.corpus.follow_symlinks,
-        max_file_bytes=config.corpus.max_file_bytes,
+        section.index_path,
+        follow_symlinks=section.follow_symlinks,
+        max_file_bytes=section.max_file_bytes,
     )
     doc = next((n for n, info in enumerate(index.documents) if info.source == source), None)
     if doc is None:

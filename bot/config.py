@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from retrieval.citations import check_url_template
 from retrieval.settings import RetrievalSettings, describe_validation_error
@@ -20,6 +20,17 @@ SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"
 
 class ConfigError(Exception):
     """A problem the operator must fix: the message is one line that says what and where."""
+
+
+BUNDLED_EXAMPLES = ("What did Nadella say?", "How much did DeepSeek say its model cost to develop?")
+
+
+@dataclass(frozen=True)
+class CorpusAbout:
+    """What the operator says about the documents: a description and example questions, both optional."""
+
+    description: str | None = None
+    examples: tuple[str, ...] = ()
 
 
 class CorpusSection(BaseModel):
@@ -48,6 +59,67 @@ class CorpusSection(BaseModel):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def directory(self) -> Path:
+        return self.path if self.path is not None else BUNDLED_CORPUS
+
+    @property
+    def about(self) -> CorpusAbout:
+        """What the help card says about the documents; the bundled corpus comes with its own examples."""
+        if self.path is None and not self.examples:
+            return CorpusAbout(self.description, BUNDLED_EXAMPLES)
+        return CorpusAbout(self.description, tuple(self.examples))
+
+    def resolve_paths(self, base: Path) -> None:
+        """Relative paths in a config file are relative to the file."""
+        if self.path is not None and not self.path.is_absolute():
+            self.path = base / self.path
+        if self.index_path is not None and not self.index_path.is_absolute():
+            self.index_path = base / self.index_path
+
+
+DEFAULT_COLLECTION = "default"  # the name of [corpus], the collection that answers wherever no channel is mapped
+
+
+class CollectionSection(CorpusSection):
+    """One `[[collections]]` entry: a named corpus of its own (directory, index, help card, live updates)."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="How [[channels]] refer to it.")
+    path: Path = Field(description="Directory of documents (required: the bundled corpus is [corpus]'s).")
+
+
+class ChannelSection(BaseModel):
+    """One `[[channels]]` entry: where a collection answers, and how. Exactly one of the three places is given;
+    a Discord channel's entry wins over its guild's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slack_channel: str | None = Field(None, pattern=r"^[A-Z0-9]{2,32}$", description="A Slack channel id (C0…).")
+    discord_guild: int | None = Field(None, gt=0, description="A Discord server (guild) id: all its channels.")
+    discord_channel: int | None = Field(None, gt=0, description="A Discord channel id.")
+    collection: str = Field(DEFAULT_COLLECTION, description="The collection that answers there.")
+    visibility: Literal["public", "private"] | None = Field(
+        None, description="Who sees answers to /ask there; unset: [slack] visibility, [discord] private_by_default."
+    )
+    mentions: bool = Field(True, description="Answer @-mentions there (false: only /ask).")
+    follow_ups: bool = Field(True, description="Answer follow-ups to citebot's answers there.")
+
+    @model_validator(mode="after")
+    def _one_place(self) -> ChannelSection:
+        given = [p for p in (self.slack_channel, self.discord_guild, self.discord_channel) if p is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of slack_channel, discord_guild and discord_channel")
+        return self
+
+    @property
+    def place(self) -> str:
+        """How an error message names it: 'slack_channel C0123'."""
+        if self.slack_channel is not None:
+            return f"slack_channel {self.slack_channel}"
+        if self.discord_channel is not None:
+            return f"discord_channel {self.discord_channel}"
+        return f"discord_guild {self.discord_guild}"
 
 
 class SlackSettings(BaseModel):
@@ -114,17 +186,6 @@ class ServeSettings(BaseModel):
     drain_seconds: float = Field(20.0, ge=0, le=3600, description="On stop, answers in flight get this long.")
 
 
-BUNDLED_EXAMPLES = ("What did Nadella say?", "How much did DeepSeek say its model cost to develop?")
-
-
-@dataclass(frozen=True)
-class CorpusAbout:
-    """What the operator says about the documents: a description and example questions, both optional."""
-
-    description: str | None = None
-    examples: tuple[str, ...] = ()
-
-
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -136,17 +197,54 @@ class Config(BaseModel):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
+    collections: list[CollectionSection] = Field(default_factory=list)
+    channels: list[ChannelSection] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _names_add_up(self) -> Config:
+        """Each collection named once (and none "default", which is [corpus]), each place mapped once, and every
+        place mapped to a collection that exists."""
+        seen = {DEFAULT_COLLECTION}
+        for collection in self.collections:
+            if collection.name in seen:
+                why = "is [corpus]'s name" if collection.name == DEFAULT_COLLECTION else "is used twice"
+                raise ValueError(f"[[collections]] name {collection.name!r} {why}: give each collection its own")
+            seen.add(collection.name)
+        places: set[str] = set()
+        for channel in self.channels:
+            if channel.collection not in seen:
+                known = ", ".join(sorted(seen))
+                raise ValueError(
+                    f"[[channels]] {channel.place} names collection {channel.collection!r}, which no [[collections]] "
+                    f"entry has (known: {known})"
+                )
+            if channel.place in places:
+                raise ValueError(f"[[channels]] {channel.place} is mapped twice")
+            places.add(channel.place)
+        return self
 
     @property
     def about(self) -> CorpusAbout:
-        """What the help card says about the documents; the bundled corpus comes with its own examples."""
-        if self.corpus.path is None and not self.corpus.examples:
-            return CorpusAbout(self.corpus.description, BUNDLED_EXAMPLES)
-        return CorpusAbout(self.corpus.description, tuple(self.corpus.examples))
+        """What the help card says about the default collection's documents."""
+        return self.corpus.about
 
     @property
     def corpus_dir(self) -> Path:
-        return self.corpus.path if self.corpus.path is not None else BUNDLED_CORPUS
+        return self.corpus.directory
+
+    def collection(self, name: str) -> CorpusSection:
+        """The section of collection `name` ([corpus] for "default"); raises ConfigError for an unknown name."""
+        if name == DEFAULT_COLLECTION:
+            return self.corpus
+        for collection in self.collections:
+            if collection.name == name:
+                return collection
+        known = ", ".join([DEFAULT_COLLECTION, *(c.name for c in self.collections)])
+        raise ConfigError(f"no collection {name!r} in the config (known: {known})")
+
+    @property
+    def collection_names(self) -> list[str]:
+        return [DEFAULT_COLLECTION, *(collection.name for collection in self.collections)]
 
 
 def load_config(path: Path | None) -> Config:
@@ -166,11 +264,28 @@ def load_config(path: Path | None) -> Config:
     except ValidationError as error:
         raise ConfigError(f"{path}: {describe_validation_error(error)}") from None
     base = path.resolve().parent
-    if config.corpus.path is not None and not config.corpus.path.is_absolute():
-        config.corpus.path = base / config.corpus.path
-    if config.corpus.index_path is not None and not config.corpus.index_path.is_absolute():
-        config.corpus.index_path = base / config.corpus.index_path
+    for section in (config.corpus, *config.collections):
+        section.resolve_paths(base)
+    _check_collection_directories(path, config)
     return config
+
+
+def _check_collection_directories(path: Path, config: Config) -> None:
+    """Each collection's directory exists, and no two collections would share one index file."""
+    from retrieval.index_cache import default_index_path
+
+    index_files: dict[Path, str] = {}
+    for name in config.collection_names:
+        section = config.collection(name)
+        if name != DEFAULT_COLLECTION and not section.directory.is_dir():
+            raise ConfigError(f"{path}: [[collections]] {name!r}: corpus directory {section.directory} does not exist")
+        index_file = (section.index_path or default_index_path(section.directory)).resolve()
+        if index_file in index_files:
+            raise ConfigError(
+                f"{path}: collections {index_files[index_file]!r} and {name!r} would share the index file "
+                f"{index_file}: give each its own path or index_path"
+            )
+        index_files[index_file] = name
 
 
 MAX_CONFIG_BYTES = 1 << 20  # a config is a page of settings; /dev/zero is not

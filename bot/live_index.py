@@ -163,9 +163,9 @@ class LiveIndex:
 
 @contextlib.contextmanager
 def live_updates(config: Config, service: AnswerService) -> Iterator[LiveIndex | None]:
-    """Live updates for the block (the console's), unless `[corpus] watch = false`."""
-    if not config.corpus.watch:
+    """Live updates of the service's collection for the block (the console's), unless its `watch = false`."""
+    if not config.collection(service.collection).watch:
         yield None
         return
-    with LiveIndex(retriever_spec(config), service) as live:
+    with LiveIndex(retriever_spec(config, service.collection), service) as live:
         yield live

@@ -24,8 +24,8 @@ ProcessCollector(registry=REGISTRY)  # memory, CPU and open files of the bot's o
 
 QUESTIONS = Counter(
     "citebot_questions",
-    "Questions handled, by front end and outcome (answered, abstained, refused, error).",
-    ["front_end", "outcome"],
+    "Questions handled, by front end, outcome (answered, abstained, refused, error) and collection asked.",
+    ["front_end", "outcome", "collection"],
     registry=REGISTRY,
 )
 ANSWER_SECONDS = Histogram(
@@ -53,18 +53,31 @@ RATE_LIMIT_SECONDS = Counter(
     ["platform"],
     registry=REGISTRY,
 )
-INDEX_DOCUMENTS = Gauge("citebot_index_documents", "Documents in the index answers come from.", registry=REGISTRY)
-INDEX_PASSAGES = Gauge("citebot_index_passages", "Passages in the index answers come from.", registry=REGISTRY)
-INDEX_BUILT = Gauge(
-    "citebot_index_built_timestamp_seconds", "When the index in use was built (Unix time).", registry=REGISTRY
+INDEX_DOCUMENTS = Gauge(
+    "citebot_index_documents", "Documents in each collection's index in use.", ["collection"], registry=REGISTRY
 )
-INDEX_AGE = Gauge("citebot_index_age_seconds", "How long ago the index in use was built.", registry=REGISTRY)
-_built_at = [0.0]  # when the index in use was built; 0 until one is
-INDEX_AGE.set_function(lambda: time.time() - _built_at[0] if _built_at[0] else 0.0)
-REINDEXES = Counter("citebot_reindexes", "Times the index was rebuilt while citebot ran.", registry=REGISTRY)
+INDEX_PASSAGES = Gauge(
+    "citebot_index_passages", "Passages in each collection's index in use.", ["collection"], registry=REGISTRY
+)
+INDEX_BUILT = Gauge(
+    "citebot_index_built_timestamp_seconds",
+    "When each collection's index in use was built (Unix time).",
+    ["collection"],
+    registry=REGISTRY,
+)
+INDEX_AGE = Gauge(
+    "citebot_index_age_seconds",
+    "How long ago each collection's index in use was built.",
+    ["collection"],
+    registry=REGISTRY,
+)
+REINDEXES = Counter(
+    "citebot_reindexes", "Times a collection's index was rebuilt while citebot ran.", ["collection"], registry=REGISTRY
+)
 REINDEX_SECONDS = Histogram(
     "citebot_reindex_seconds",
-    "How long each rebuild of the index took.",
+    "How long each rebuild of an index took.",
+    ["collection"],
     buckets=(0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0),
     registry=REGISTRY,
 )
@@ -80,8 +93,8 @@ def outcome_of(answer: Answer | None) -> Outcome:
     return "abstained" if (answer.note or ABSTAIN_NOTE) == ABSTAIN_NOTE else "refused"
 
 
-def question_handled(front_end: str, answer: Answer | None, seconds: float) -> None:
-    QUESTIONS.labels(front_end, outcome_of(answer)).inc()
+def question_handled(front_end: str, answer: Answer | None, seconds: float, collection: str) -> None:
+    QUESTIONS.labels(front_end, outcome_of(answer), collection).inc()
     ANSWER_SECONDS.labels(front_end).observe(seconds)
 
 
@@ -94,18 +107,19 @@ def rate_limit_wait(platform: str, seconds: float) -> None:
     RATE_LIMIT_SECONDS.labels(platform).inc(max(seconds, 0.0))
 
 
-def index_in_use(documents: int, passages: int, built_at: float) -> None:
-    """The index answers now come from (at start, and after every swap)."""
-    INDEX_DOCUMENTS.set(documents)
-    INDEX_PASSAGES.set(passages)
-    INDEX_BUILT.set(built_at)
-    _built_at[0] = built_at
+def index_in_use(documents: int, passages: int, built_at: float, collection: str) -> None:
+    """The index a collection's answers now come from (at start, and after every swap)."""
+    INDEX_DOCUMENTS.labels(collection).set(documents)
+    INDEX_PASSAGES.labels(collection).set(passages)
+    INDEX_BUILT.labels(collection).set(built_at)
+    INDEX_AGE.labels(collection).set_function(lambda: time.time() - built_at)
+    REINDEXES.labels(collection)  # shown as 0 from the start, not only after the first rebuild
 
 
-def reindexed(seconds: float) -> None:
-    """One rebuild of the index while running (live re-indexing calls this)."""
-    REINDEXES.inc()
-    REINDEX_SECONDS.observe(seconds)
+def reindexed(seconds: float, collection: str) -> None:
+    """One rebuild of a collection's index while running (live re-indexing calls this)."""
+    REINDEXES.labels(collection).inc()
+    REINDEX_SECONDS.labels(collection).observe(seconds)
 
 
 def index_built_at(index_path: Path | None, saved: bool) -> float:

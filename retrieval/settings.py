@@ -53,5 +53,7 @@ def describe_validation_error(error: ValidationError) -> str:
     first = error.errors()[0]
     key = ".".join(str(part) for part in first["loc"])
     problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+    if first["type"] == "value_error":  # our own validators' messages are sentences of their own
+        problem = problem.removeprefix("Value error, ")
     more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-    return f"{key}: {problem}{more}"
+    return f"{key}: {problem}{more}" if key else f"{problem}{more}"

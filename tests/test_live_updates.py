@@ -178,7 +178,8 @@ async def test_the_answer_workers_move_to_the_new_index_and_metrics_count_the_re
     bot: AnswerService, corpus: Path
 ) -> None:
     assert isinstance(bot.workers, AnswerWorkers)
-    rebuilds_before = metrics.REGISTRY.get_sample_value("citebot_reindexes_total") or 0.0
+    default = {"collection": "default"}
+    rebuilds_before = metrics.REGISTRY.get_sample_value("citebot_reindexes_total", default) or 0.0
     (corpus / "zebras.txt").write_text(f"Zebras\n\n{ZEBRAS_V1}\n")
 
     async def answered_from_new_index() -> None:
@@ -190,7 +191,7 @@ async def test_the_answer_workers_move_to_the_new_index_and_metrics_count_the_re
     await asyncio.wait_for(answered_from_new_index(), GENEROUS)
     answers = await asyncio.gather(*(answer_text(bot) for _ in range(6)))  # every worker has moved
     assert all(ZEBRAS_V1 in answer for answer in answers)
-    assert (metrics.REGISTRY.get_sample_value("citebot_reindexes_total") or 0.0) > rebuilds_before
+    assert (metrics.REGISTRY.get_sample_value("citebot_reindexes_total", default) or 0.0) > rebuilds_before
 
 
 async def test_questions_to_the_workers_during_the_swap_get_whole_answers(

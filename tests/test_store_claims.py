@@ -116,7 +116,7 @@ def test_a_version_1_store_is_upgraded_to_version_2_keeping_its_rows(store_url: 
     with engine.connect() as connection:
         version = connection.execute(text("SELECT value FROM citebot_meta WHERE key = 'schema_version'")).scalar()
     engine.dispose()
-    assert version == "2" == str(schema.SCHEMA_VERSION)
+    assert version == str(schema.SCHEMA_VERSION)  # and on through every later version
 
 
 def test_a_fresh_store_used_by_many_threads_at_once_is_prepared_once(store_url: str) -> None:

@@ -81,7 +81,8 @@ class MoreButton(ExchangeButton, template=MORE_TEMPLATE):
                 return
             guild, channel = interaction.guild_id, interaction.channel_id
             asked = Asked("discord", str(interaction.user.id), turn.said, _id(guild), _id(channel))
-            reply, buttons, quoted, _ = await client.reply_for(asked, turn, share=private)
+            placement = client._placement(guild, channel)  # the collection that answers in this channel
+            reply, buttons, quoted, _ = await client.reply_for(asked, placement, turn, share=private)
             await interaction.response.send_message(
                 reply.content,
                 embeds=reply.embeds,

@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.answering import AnswerService, Incoming
+from bot.channels import Collections, Placement
 from bot.config import CorpusAbout, DiscordSettings
 from bot.conversation import PROGRESS_AFTER_SECONDS, is_first_contact, with_progress
 from bot.discord_adapter.api_metrics import api_trace
@@ -70,11 +71,13 @@ class CitebotClient(discord.Client):
         question_log: QuestionLog | None = None,
         claims: Claims | None = None,
         about: CorpusAbout | None = None,
+        collections: Collections | None = None,
     ) -> None:
         # citebot never joins voice: spare the operator discord.py's warnings about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(intents=citebot_intents(), allowed_mentions=NO_MENTIONS, http_trace=api_trace())
-        self.service = service
+        self.service = service  # counts the questions in flight; each is answered from its channel's collection
+        self.collections = collections or Collections.single(service, about)
         self.settings = settings
         self.defer_after = defer_after
         self.progress_after = progress_after  # a mention or DM answered slower than this shows "typing"
@@ -84,7 +87,6 @@ class CitebotClient(discord.Client):
         self.tree = app_commands.CommandTree(self)
         # Registered globally in the local tree too, so an interaction finds /ask however it is scoped;
         # what Discord shows is decided by what setup_hook syncs.
-        self.help = discord_help_card(service, settings, about or CorpusAbout())
         self.tree.add_command(_ask_command(self))
         self.tree.add_command(_help_command(self))
         for guild_id in settings.guild_ids:
@@ -123,9 +125,10 @@ class CitebotClient(discord.Client):
             await self._answer_interaction(interaction, question, private)
 
     async def _answer_interaction(self, interaction: discord.Interaction, question: str, private: bool | None) -> None:
-        ephemeral = self.settings.private_by_default if private is None else private
+        placement = self._placement(interaction.guild_id, interaction.channel_id)
+        ephemeral = self._private_by_default(placement) if private is None else private
         if is_first_contact(question):
-            card = render_help(self.help)
+            card = render_help(self._help(placement))
             try:
                 await interaction.response.send_message(
                     embeds=card.embeds, ephemeral=True, allowed_mentions=NO_MENTIONS
@@ -136,7 +139,7 @@ class CitebotClient(discord.Client):
         asked = Asked(
             "discord", str(interaction.user.id), question, _id(interaction.guild_id), _id(interaction.channel_id)
         )
-        pending = asyncio.create_task(self.reply_for(asked, share=ephemeral))
+        pending = asyncio.create_task(self.reply_for(asked, placement, share=ephemeral))
         done, _ = await asyncio.wait({pending}, timeout=self.defer_after)
         try:
             if pending in done:
@@ -171,9 +174,9 @@ class CitebotClient(discord.Client):
             pending.cancel()
 
     async def send_help(self, interaction: discord.Interaction) -> None:
-        """The help card, to the asker only."""
+        """The help card of the channel's collection, to the asker only."""
         try:
-            card = render_help(self.help)
+            card = render_help(self._help(self._placement(interaction.guild_id, interaction.channel_id)))
             await interaction.response.send_message(embeds=card.embeds, ephemeral=True, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as error:
             log.warning("could not send the help card: %s %s", error.status, error.text)
@@ -189,6 +192,9 @@ class CitebotClient(discord.Client):
         in_dm = message.guild is None
         if not in_dm and not self._mentions_me(message):
             return
+        if message.guild is not None and not self._placement(message.guild.id, message.channel.id).mentions:
+            log.info("mentions are not answered in channel %s ([[channels]] mentions = false)", message.channel.id)
+            return
         if not await self._first_time(f"message:{message.id}"):
             return
         async with self.service.in_flight():
@@ -198,19 +204,21 @@ class CitebotClient(discord.Client):
         question = question_from(message.content, me.id, self._my_role_id(message))
         guild = message.guild.id if message.guild is not None else None
         asked = Asked("discord", str(message.author.id), question, _id(guild), _id(message.channel.id))
-        # A DM is one conversation; in a guild, a Reply to one of citebot's answers follows up on its question.
+        placement = self._placement(guild, message.channel.id)
+        # A DM is one conversation; in a guild, a Reply to one of citebot's answers follows up on its question
+        # (unless [[channels]] turns follow-ups off there).
         replied_to = message.reference.message_id if message.reference is not None else None
         said_in = f"discord:dm:{message.channel.id}" if in_dm else None
-        if replied_to is not None and not in_dm:
+        if replied_to is not None and not in_dm and placement.follow_ups:
             said_in = f"discord:message:{replied_to}"
         exchange: str | None = None
         if not question or is_first_contact(question):
-            reply, votes = render_help(self.help), dict[str, Any]()
+            reply, votes = render_help(self._help(placement)), dict[str, Any]()
         else:
             turn = self.conversations.turn(question, said_in)
             keys = [said_in] if in_dm and said_in else []
             reply, votes, _, exchange = await with_progress(
-                self.reply_for(asked, turn, keys), self.progress_after, message.channel.typing
+                self.reply_for(asked, placement, turn, keys), self.progress_after, message.channel.typing
             )
         # A reply in a guild channel, pinging the asker only; a DM is a conversation of two, answered directly.
         as_reply: dict[str, Any] = (
@@ -241,16 +249,34 @@ class CitebotClient(discord.Client):
         except discord.HTTPException as error:
             log.warning("could not react to the question either: %s %s", error.status, error.text)
 
+    def _placement(self, guild_id: int | None, channel_id: int | None) -> Placement:
+        return self.collections.where("discord", _id(channel_id), _id(guild_id))
+
+    def _private_by_default(self, placement: Placement) -> bool:
+        """The channel's `visibility` from [[channels]], else [discord] private_by_default."""
+        return self.settings.private_by_default if placement.public is None else not placement.public
+
+    def _help(self, placement: Placement) -> HelpCard:
+        """The help card of the collection that answers there, as it is now (live updates change its titles)."""
+        collection = placement.collection
+        return discord_help_card(collection.service, collection.about, public=not self._private_by_default(placement))
+
     async def reply_for(
-        self, asked: Asked, turn: Turn | None = None, keys: list[str] | None = None, *, share: bool = False
+        self,
+        asked: Asked,
+        placement: Placement,
+        turn: Turn | None = None,
+        keys: list[str] | None = None,
+        *,
+        share: bool = False,
     ) -> tuple[DiscordReply, dict[str, Any], bool, str | None]:
-        """The reply to `turn` (a question of its own by default; see bot.followups), remembered under `keys`;
-        the `view=` of its buttons ("More quotes", "Share in channel" when `share`, 👍/👎 when questions are
-        logged), whether it quotes the documents (only then may others see it), and its exchange's id. A
-        failure still gets a reply, and is recorded."""
+        """The reply to `turn` (a question of its own by default; see bot.followups) from the collection of where
+        it was asked, remembered under `keys`; the `view=` of its buttons ("More quotes", "Share in channel" when
+        `share`, 👍/👎 when questions are logged), whether it quotes the documents (only then may others see it),
+        and its exchange's id. A failure still gets a reply, and is recorded."""
         turn = turn or self.conversations.turn(asked.question, None)
         page, answer_id = await answer_turn(
-            self.service, self.conversations, turn, asked, keys or [], self.question_log, log
+            placement.collection.service, self.conversations, turn, asked, keys or [], self.question_log, log
         )
         if page is None:
             return render_note(SEARCH_FAILED_NOTE), {}, False, None
@@ -293,16 +319,14 @@ def question_from(content: str, bot_id: int, role_id: int | None = None) -> str:
     return " ".join(re.sub(pattern, " ", content).split())
 
 
-def discord_help_card(service: AnswerService, settings: DiscordSettings, about: CorpusAbout) -> HelpCard:
+def discord_help_card(service: AnswerService, about: CorpusAbout, *, public: bool) -> HelpCard:
     ways = (
         "/ask question: … — in any channel I'm in; add private: True to see the answer alone",
         "@citebot your question — I reply to your message; reply to my answer to follow up",
         "A direct message — just the question",
     )
     titles = [document.title for document in service.retriever.documents]
-    return help_card(
-        ways, titles, about.description, about.examples, who_sees_answers("/ask", not settings.private_by_default)
-    )
+    return help_card(ways, titles, about.description, about.examples, who_sees_answers("/ask", public))
 
 
 def _help_command(client: CitebotClient) -> app_commands.Command[Any, ..., None]:

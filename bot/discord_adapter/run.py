@@ -10,7 +10,8 @@ import threading
 import aiohttp
 import discord
 
-from bot.answering import AnswerService, bot_service
+from bot.answering import AnswerService, bot_services
+from bot.channels import Collections
 from bot.config import Config, ConfigError, CorpusAbout, DiscordSettings, require_secret
 from bot.discord_adapter.client import CitebotClient
 from bot.store import QuestionLog, open_question_log
@@ -28,8 +29,11 @@ def run_discord(config: Config) -> int:
 
     async def main() -> None:
         # The index is loaded or built, and the answer workers started, before we log in; they stop after the drain.
-        async with bot_service(config, config.discord.top_k) as service:
-            await serve_discord(service, config.discord, token, question_log, config.about)
+        async with bot_services(config) as services:
+            collections = Collections.from_config(config, services).for_front_end(config.discord.top_k)
+            await serve_discord(
+                collections.default.service, config.discord, token, question_log, collections=collections
+            )
 
     try:
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C before the signal handlers are in place
@@ -46,9 +50,10 @@ async def serve_discord(
     token: str,
     question_log: QuestionLog | None = None,
     about: CorpusAbout | None = None,
+    collections: Collections | None = None,
 ) -> None:
     """Log in and serve until the client is closed; a rejected token becomes a `ConfigError`."""
-    client = CitebotClient(service, settings, question_log=question_log, about=about)
+    client = CitebotClient(service, settings, question_log=question_log, about=about, collections=collections)
     _close_on_signals(client, service)
     async with client:
         await start_client(client, token)

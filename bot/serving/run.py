@@ -3,8 +3,9 @@ workers, with health and metrics beside them; a stop finishes the answers in fli
 
 The order of things:
 
-1. health and metrics start first, so /healthz answers (and /readyz says "index: loading") while the index loads;
-2. the index is opened (built and saved if it is not current) and the answer workers start;
+1. health and metrics start first, so /healthz answers (and /readyz says "index: loading") while the indexes load;
+2. each collection's index is opened once (built and saved if it is not current) and the answer workers start,
+   each loading every collection; Slack and Discord share them;
 3. each front end connects: Slack over Socket Mode, Discord through its gateway. Both SDKs reconnect a dropped
    connection on their own, with backoff, while the other front end keeps serving; /readyz names the one down;
 4. on SIGTERM or SIGINT: /readyz turns 503 ("stopping"), Slack's socket is closed (Slack sends new events to
@@ -23,7 +24,8 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from bot import metrics
-from bot.answering import AnswerService, bot_service
+from bot.answering import AnswerService, bot_services
+from bot.channels import Collections
 from bot.config import Config, ConfigError
 from bot.serving.front_ends import FrontEnds, SlackSecrets, choose_front_ends
 from bot.serving.health import Readiness, health_server
@@ -59,12 +61,14 @@ async def serve(config: Config, front_ends: FrontEnds, question_log: QuestionLog
     async with (
         health_server(config.serve, readiness),
         _claims_store(config) as claims_store,
-        bot_service(config) as service,
+        bot_services(config) as services,
     ):
-        report = service.retriever.report
-        metrics.index_in_use(report.documents, report.passages, metrics.index_built_at(report.path, report.saved))
+        for name, service in services.items():
+            report = service.retriever.report
+            built_at = metrics.index_built_at(report.path, report.saved)
+            metrics.index_in_use(report.documents, report.passages, built_at, name)
         readiness.ready("index")
-        running = _Running(config, service, readiness, question_log, claims_store)
+        running = _Running(config, Collections.from_config(config, services), readiness, question_log, claims_store)
         try:
             if front_ends.slack is not None:
                 await running.start_slack(front_ends.slack)
@@ -77,18 +81,18 @@ async def serve(config: Config, front_ends: FrontEnds, question_log: QuestionLog
 
 
 class _Running:
-    """The front ends of one `serve`, each with its own answer service (its own top_k) over the shared workers."""
+    """The front ends of one `serve`, each with its own answer services (its own top_k) over the shared workers."""
 
     def __init__(
         self,
         config: Config,
-        service: AnswerService,
+        collections: Collections,
         readiness: Readiness,
         question_log: QuestionLog | None,
         claims_store: Store | None,
     ) -> None:
         self.config = config
-        self.shared = service
+        self.shared = collections
         self.readiness = readiness
         self.question_log = question_log
         self.claims_store = claims_store
@@ -97,10 +101,11 @@ class _Running:
         self.discord_client: CitebotClient | None = None
         self.discord_task: asyncio.Task[None] | None = None
 
-    def _service(self, top_k: int | None) -> AnswerService:
-        service = self.shared.for_front_end(top_k)
-        self.services.append(service)
-        return service
+    def _collections(self, top_k: int | None) -> Collections:
+        """A front end's collections; its default collection's service counts its questions in flight."""
+        collections = self.shared.for_front_end(top_k)
+        self.services.append(collections.default.service)
+        return collections
 
     def _claims(self, namespace: str) -> SharedClaims | None:
         return None if self.claims_store is None else SharedClaims(self.claims_store, namespace)
@@ -110,14 +115,15 @@ class _Running:
         from bot.slack_adapter.run import check_tokens, socket_mode
 
         settings = self.config.slack
+        collections = self._collections(settings.top_k)
         app = build_app(
-            self._service(settings.top_k),
+            collections.default.service,
             settings,
             secrets.bot_token,
             None,
             self.question_log,
             self._claims("slack"),
-            about=self.config.about,
+            collections=collections,
         )
         self.readiness.not_ready("slack", "connecting")
         bot_user_id = await check_tokens(app, secrets.app_token)
@@ -133,12 +139,13 @@ class _Running:
         from bot.discord_adapter.client import CitebotClient
         from bot.discord_adapter.run import start_client
 
+        collections = self._collections(self.config.discord.top_k)
         client = CitebotClient(
-            self._service(self.config.discord.top_k),
+            collections.default.service,
             self.config.discord,
             question_log=self.question_log,
             claims=self._claims("discord"),
-            about=self.config.about,
+            collections=collections,
         )
 
         def connected() -> str | None:

@@ -24,7 +24,8 @@ def run_slack(config: Config, *, http: bool, port: int) -> int:
         app_token = require_secret("SLACK_APP_TOKEN", "xapp-")
         signing_secret = None
 
-    from bot.answering import bot_service
+    from bot.answering import bot_services
+    from bot.channels import Collections
     from bot.slack_adapter.app import build_app
     from bot.slack_adapter.run import serve
     from bot.store import open_question_log
@@ -32,8 +33,10 @@ def run_slack(config: Config, *, http: bool, port: int) -> int:
     question_log = open_question_log(config.storage.url, config.log)
 
     async def main() -> None:
-        async with bot_service(config, config.slack.top_k) as service:  # the workers stop after serve's drain
-            app = build_app(service, config.slack, bot_token, signing_secret, question_log, about=config.about)
+        async with bot_services(config) as services:  # the workers stop after serve's drain
+            collections = Collections.from_config(config, services).for_front_end(config.slack.top_k)
+            service = collections.default.service
+            app = build_app(service, config.slack, bot_token, signing_secret, question_log, collections=collections)
             await serve(app, app_token=app_token, http=http, port=port, service=service)
 
     try:

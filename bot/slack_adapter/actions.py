@@ -54,7 +54,9 @@ class AnswerButtons:
         thread = message.get("thread_ts") or message.get("ts")
         keys = [] if private or not thread else [thread_key(channel, thread)]
         team = (body.get("team") or {}).get("id")
-        reply = await listeners._answer(Asked("slack", user, turn.said, team, channel), turn, keys, share=private)
+        placement = listeners.collections.where("slack", channel)  # the collection that answered in this channel
+        asked = Asked("slack", user, turn.said, team, channel)
+        reply = await listeners._answer(asked, placement, turn, keys, share=private)
         if private or not reply.quoted or not thread:
             await _respond(respond, reply.message, "ephemeral")
             return

@@ -36,6 +36,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
 from bot.answering import AnswerService, Incoming
+from bot.channels import Collections, Placement
 from bot.config import CorpusAbout, SlackSettings
 from bot.conversation import PROGRESS_AFTER_SECONDS, is_first_contact, with_progress
 from bot.followups import Conversations, Turn, answer_turn
@@ -131,13 +132,15 @@ def build_app(
     progress_after: float = PROGRESS_AFTER_SECONDS,
     ack_within: float = ANSWER_IN_ACK_WITHIN,
     about: CorpusAbout | None = None,
+    collections: Collections | None = None,
 ) -> AsyncApp:
     """The Slack app for one workspace. `signing_secret` is required to serve HTTP mode (Bolt then rejects
     unsigned, forged and stale requests with 401); Socket Mode needs none. With a `question_log`, every
     question is recorded and every answer carries 👍/👎 buttons. With `claims` (replicas sharing a store), each
     request is taken on by one replica only. A mention or DM whose answer takes longer than `progress_after`
     seconds shows 👀 until it is answered; a /ask answer ready within `ack_within` seconds is sent in the
-    acknowledgement. `about` (the config's) fills the help card and the Home tab."""
+    acknowledgement. `about` (the config's) fills the help card and the Home tab. With `collections`, each
+    channel is answered from its collection, by its rules (`service` then only counts the questions in flight)."""
     client = AsyncWebClient(
         token=bot_token,
         base_url=settings.api_base_url,
@@ -154,7 +157,7 @@ def build_app(
         logger=bolt_logger,
     )
     listeners = SlackListeners(
-        service, settings, question_log, claims, progress_after, ack_within, about or CorpusAbout()
+        service, settings, question_log, claims, progress_after, ack_within, about or CorpusAbout(), collections
     )
     app.use(listeners.answer_each_request_once)
     app.command(settings.command)(listeners.on_slash_command)
@@ -198,8 +201,9 @@ class SlackListeners:
         progress_after: float = PROGRESS_AFTER_SECONDS,
         ack_within: float = ANSWER_IN_ACK_WITHIN,
         about: CorpusAbout | None = None,
+        collections: Collections | None = None,
     ) -> None:
-        self.help = slack_help_card(service, settings, about or CorpusAbout())
+        self.collections = collections or Collections.single(service, about)
         self.service = service
         self.ack_within = ack_within
         self.settings = settings
@@ -232,35 +236,57 @@ class SlackListeners:
 
     async def _slash_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         question = plain_question(command.get("text") or "")
+        placement = self.collections.where("slack", command.get("channel_id"))
         if not question or is_first_contact(question):
-            card = render_help(self.help)
+            card = render_help(self._help(placement))
             await ack(text=card["text"], blocks=card["blocks"], response_type="ephemeral")
             return
         asked = Asked(
             "slack", command.get("user_id") or "", question, command.get("team_id"), command.get("channel_id")
         )
-        private = self.settings.visibility == "ephemeral"  # else Slack shows the command with the answer: no echo
-        pending = asyncio.ensure_future(self._answer(asked, share=private, echo=private))
+        private = self._channel_visibility(placement) == "ephemeral"  # else Slack shows the command: no echo
+        pending = asyncio.ensure_future(self._answer(asked, placement, share=private, echo=private))
         done, _ = await asyncio.wait({pending}, timeout=self.ack_within)
         if pending in done:  # nearly always: the answer is the acknowledgement, and Slack shows who asked
             reply = pending.result()
-            await ack(text=reply.message["text"], blocks=reply.message["blocks"], response_type=self._visibility(reply))
+            visibility = self._visibility(reply, placement)
+            await ack(text=reply.message["text"], blocks=reply.message["blocks"], response_type=visibility)
             return
-        await ack({"response_type": self.settings.visibility})  # shows the command now, the answer follows
+        await ack({"response_type": self._channel_visibility(placement)})  # shows the command now, the answer follows
         reply = await pending
-        await self.post_response(respond, reply.message, self._visibility(reply))
+        await self.post_response(respond, reply.message, self._visibility(reply, placement))
 
-    def _visibility(self, reply: SlackReply) -> str:
+    def _visibility(self, reply: SlackReply, placement: Placement) -> str:
         """Quotes go where the operator chose; a note (not found, an input problem, a failure) only to the asker."""
-        return self.settings.visibility if reply.quoted else "ephemeral"
+        return self._channel_visibility(placement) if reply.quoted else "ephemeral"
+
+    def _channel_visibility(self, placement: Placement) -> str:
+        """The channel's `visibility` from [[channels]], else [slack] visibility."""
+        if placement.public is None:
+            return self.settings.visibility
+        return "in_channel" if placement.public else "ephemeral"
+
+    def _help(self, placement: Placement) -> HelpCard:
+        """The help card of the collection that answers there, as it is now (live updates change its titles)."""
+        return slack_help_card(
+            placement.collection.service,
+            self.settings,
+            placement.collection.about,
+            public=self._channel_visibility(placement) == "in_channel",
+        )
 
     async def on_app_mention(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         """Answered in the mention's thread; in a thread citebot answered in, it follows up on the question
         there (see bot.followups)."""
         if not self._from_a_person(event, context):
             return
+        placement = self.collections.where("slack", event.get("channel"))
+        if not placement.mentions:
+            log.info("mentions are not answered in channel %s ([[channels]] mentions = false)", event.get("channel"))
+            return
         thread_ts = event.get("thread_ts") or event.get("ts")
-        said_in = thread_key(event["channel"], event["thread_ts"]) if event.get("thread_ts") else None
+        follows_up = bool(event.get("thread_ts")) and placement.follow_ups  # [[channels]] follow_ups = false: not here
+        said_in = thread_key(event["channel"], event["thread_ts"]) if follows_up else None
         async with self.service.in_flight():
             await self._answer_message(event, context, thread_ts, said_in)
 
@@ -278,19 +304,25 @@ class SlackListeners:
         if context.bot_user_id and f"<@{context.bot_user_id}>" in (event.get("text") or ""):
             await self.on_app_mention(event, context)  # a mention delivered as a message event first
             return
-        if self.settings.thread_followups == "asker" and event.get("thread_ts"):
+        in_thread = bool(event.get("thread_ts"))
+        if self.settings.thread_followups == "asker" and in_thread and self._follow_ups_in(event["channel"]):
             said_in = thread_key(event["channel"], event["thread_ts"])
             exchange = self.conversations.find(said_in)
             if exchange is not None and exchange.asker == event.get("user"):  # never anyone else's
                 async with self.service.in_flight():
                     await self._answer_message(event, context, event["thread_ts"], said_in)
 
+    def _follow_ups_in(self, channel: str) -> bool:
+        """Whether [[channels]] lets follow-ups be answered in `channel` (they are, unless turned off there)."""
+        return self.collections.where("slack", channel).follow_ups
+
     async def on_app_home_opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         """The Home tab shows the help card (the Messages tab is the DM, answered as one)."""
         if event.get("tab") != "home" or not event.get("user"):
             return
         try:
-            await client.views_publish(user_id=event["user"], view=home_view(self.help))
+            card = self._help(self.collections.where("slack", None))  # no channel: the default collection's
+            await client.views_publish(user_id=event["user"], view=home_view(card))
         except SlackApiError as error:
             log.warning("views.publish failed: %s", _error_code(error))
         except (ClientError, TimeoutError) as error:
@@ -323,12 +355,13 @@ class SlackListeners:
         channel, user = event["channel"], event.get("user") or ""
         question_thread = event.get("thread_ts")
         question = plain_question(event.get("text") or "")
+        placement = self.collections.where("slack", channel)
         if not question or is_first_contact(question):
-            message = render_help(self.help)
+            message = render_help(self._help(placement))
         else:
             turn = self.conversations.turn(question, said_in)
             asked = Asked("slack", user, question, context.team_id, channel)
-            reply = await self._answer(asked, turn, [thread_key(channel, thread_ts)])
+            reply = await self._answer(asked, placement, turn, [thread_key(channel, thread_ts)])
             if reply.failed:
                 await self._tell_privately(context.client, channel, user, question_thread, reply.message)
                 return
@@ -352,19 +385,20 @@ class SlackListeners:
     async def _answer(
         self,
         asked: Asked,
+        placement: Placement,
         turn: Turn | None = None,
         keys: list[str] | None = None,
         *,
         share: bool = False,
         echo: bool = True,
     ) -> SlackReply:
-        """The rendered answer to `turn` (a question of its own by default), remembered under `keys`: with
-        "More quotes", with "Share in channel" when `share` (a private answer), with vote buttons when questions
-        are logged; or the 'search failed' note if retrieval itself failed (logged; the bot keeps serving).
-        Either way the question is recorded."""
+        """The rendered answer to `turn` (a question of its own by default) from the collection of where it was
+        asked, remembered under `keys`: with "More quotes", with "Share in channel" when `share` (a private answer),
+        with vote buttons when questions are logged; or the 'search failed' note if retrieval itself failed
+        (logged; the bot keeps serving). Either way the question is recorded."""
         turn = turn or self.conversations.turn(asked.question, None)
         page, answer_id = await answer_turn(
-            self.service, self.conversations, turn, asked, keys or [], self.question_log, log
+            placement.collection.service, self.conversations, turn, asked, keys or [], self.question_log, log
         )
         if page is None:
             return SlackReply(SEARCH_FAILED, quoted=False, failed=True)
@@ -462,14 +496,16 @@ async def _reacting(client: AsyncWebClient, channel: str, ts: str) -> AsyncItera
         await client.reactions_remove(channel=channel, timestamp=ts, name=WORKING_ON_IT)
 
 
-def slack_help_card(service: AnswerService, settings: SlackSettings, about: CorpusAbout) -> HelpCard:
+def slack_help_card(
+    service: AnswerService, settings: SlackSettings, about: CorpusAbout, *, public: bool | None = None
+) -> HelpCard:
     ways = (
         f"{settings.command} your question — in any channel",
         "@citebot your question — in a channel I'm in; I answer in a thread, and a mention there follows up",
         "A direct message — just the question",
     )
     titles = [document.title for document in service.retriever.documents]
-    who_sees = who_sees_answers(settings.command, settings.visibility == "in_channel")
+    who_sees = who_sees_answers(settings.command, settings.visibility == "in_channel" if public is None else public)
     return help_card(ways, titles, about.description, about.examples, who_sees)
 
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from bot import metrics
 from bot.answer_workers import AnswerFailed
 from bot.answering import AnswerService
-from bot.config import ConfigError, LogSettings
+from bot.config import DEFAULT_COLLECTION, ConfigError, LogSettings
 from bot.store.records import (
     Asked,
     QuestionRecord,
@@ -76,6 +76,7 @@ class _Question:
     answer: Answer | None
     seconds: float
     at: datetime
+    collection: str
 
 
 @dataclass(frozen=True)
@@ -116,10 +117,10 @@ class QuestionLog:
 
     # -- what front ends call (never blocks) --------------------------------------------------------------
 
-    def record(self, asked: Asked, answer: Answer | None, seconds: float) -> str:
-        """Queues one asked question; returns the answer id its vote buttons carry."""
+    def record(self, asked: Asked, answer: Answer | None, seconds: float, collection: str = DEFAULT_COLLECTION) -> str:
+        """Queues one asked question, answered from `collection`; returns the answer id its vote buttons carry."""
         answer_id = uuid.uuid4().hex
-        self._put(_Question(answer_id, asked, answer, seconds, utc_now()))
+        self._put(_Question(answer_id, asked, answer, seconds, utc_now(), collection))
         return answer_id
 
     def vote(self, answer_id: str, user_id: str, *, up: bool) -> None:
@@ -206,6 +207,7 @@ class QuestionLog:
             reason=reason_of(item.answer),
             latency_ms=round(item.seconds * 1000),
             quotes=quotes_of(item.answer),
+            collection=item.collection,
         )
 
     def _purge_if_due(self) -> None:
@@ -238,10 +240,10 @@ async def answer_and_record(
     except Exception:
         logger.exception("answering a question failed")
     seconds = time.monotonic() - started
-    metrics.question_handled(asked.front_end, answer, seconds)
+    metrics.question_handled(asked.front_end, answer, seconds, service.collection)
     if question_log is None:
         return answer, None
-    return answer, question_log.record(asked, answer, seconds)
+    return answer, question_log.record(asked, answer, seconds, service.collection)
 
 
 def open_question_log(storage_url: str | None, settings: LogSettings) -> QuestionLog | None:

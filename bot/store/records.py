@@ -70,6 +70,7 @@ class QuestionRecord:
     latency_ms: int
     quotes: tuple[QuoteRecord, ...] = ()
     votes: tuple[VoteRecord, ...] = field(default=())
+    collection: str | None = None  # None: asked before collections were recorded
 
 
 def utc_now() -> datetime:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     inspect,
     select,
+    text,
 )
 
 metadata = MetaData()
@@ -49,6 +50,7 @@ questions = Table(
     Column("answered", Boolean, nullable=False),
     Column("reason", String(32), nullable=False),
     Column("latency_ms", Integer, nullable=False),
+    Column("collection", String(64)),  # version 3: the collection that answered; NULL before collections
     Index("citebot_questions_asked_at", "asked_at"),
     Index("citebot_questions_asker", "asker"),
 )
@@ -96,8 +98,15 @@ def _add_claims(connection: Connection) -> None:
     metadata.create_all(connection, tables=[claims])
 
 
+def _add_question_collection(connection: Connection) -> None:
+    """Version 3: which collection answered each question. Version 1's step makes the questions table as it is
+    now, so a store made fresh already has the column."""
+    if "collection" not in {column["name"] for column in inspect(connection).get_columns(questions.name)}:
+        connection.execute(text(f"ALTER TABLE {questions.name} ADD COLUMN collection VARCHAR(64)"))
+
+
 # UPGRADES[n] takes a store from version n to n + 1; a new schema appends a step and never edits an old one.
-UPGRADES: list[Callable[[Connection], None]] = [_create_version_1, _add_claims]
+UPGRADES: list[Callable[[Connection], None]] = [_create_version_1, _add_claims, _add_question_collection]
 SCHEMA_VERSION = len(UPGRADES)
 
 

@@ -148,6 +148,7 @@ class SqlStore:
             "answered": record.answered,
             "reason": record.reason,
             "latency_ms": record.latency_ms,
+            "collection": record.collection,
         }
         with self._begin() as connection:
             connection.execute(schema.questions.insert().values(row))
@@ -231,6 +232,7 @@ class SqlStore:
                 latency_ms=row.latency_ms,
                 quotes=tuple(quotes.get(row.id, ())),
                 votes=tuple(votes.get(row.id, ())),
+                collection=row.collection,
             )
             for row in rows
         ]

@@ -30,9 +30,10 @@ def samples(metrics_text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], 
     }
 
 
-def questions(serving: Serving, front_end: str, outcome: str) -> float:
+def questions(serving: Serving, front_end: str, outcome: str, collection: str = "default") -> float:
     page = samples(http_get(serving.url("/metrics"))[1])
-    return page.get(("citebot_questions_total", (("front_end", front_end), ("outcome", outcome))), 0.0)
+    labels = (("collection", collection), ("front_end", front_end), ("outcome", outcome))
+    return page.get(("citebot_questions_total", labels), 0.0)
 
 
 def slash_answer(platforms: Platforms, question: str) -> Sent:
@@ -129,10 +130,11 @@ def test_metrics_count_questions_by_front_end_and_outcome(platforms: Platforms, 
             assert questions(serving, "slack", outcome) == before[outcome] + 1, outcome
         assert questions(serving, "discord", "answered") == discord_before + 1
         found = samples(page)
-        assert found[("citebot_index_documents", ())] > 0 and found[("citebot_index_passages", ())] > 0
-        assert found[("citebot_index_age_seconds", ())] > 0
+        default = (("collection", "default"),)
+        assert found[("citebot_index_documents", default)] > 0 and found[("citebot_index_passages", default)] > 0
+        assert found[("citebot_index_age_seconds", default)] > 0
         assert found[("citebot_answer_seconds_count", (("front_end", "slack"),))] >= len(asked)
-        assert ("citebot_reindexes_total", ()) in found
+        assert ("citebot_reindexes_total", default) in found
 
     assert Serving(config).run(steps) == 0
 

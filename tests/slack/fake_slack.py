@@ -232,7 +232,7 @@ class FakeSlack:
             "is_ext_shared_channel": False,
         }
 
-    def mention(self, question: str, *, thread_ts: str | None = None) -> dict[str, Any]:
+    def mention(self, question: str, *, thread_ts: str | None = None, channel: str = CHANNEL_ID) -> dict[str, Any]:
         ts = self._new_ts()
         event: dict[str, Any] = {
             "type": "app_mention",
@@ -240,7 +240,7 @@ class FakeSlack:
             "text": f"<@{BOT_USER_ID}> {question}",
             "ts": ts,
             "event_ts": ts,
-            "channel": CHANNEL_ID,
+            "channel": channel,
         }
         if thread_ts is not None:
             event["thread_ts"] = thread_ts
