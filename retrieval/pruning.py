@@ -5,18 +5,19 @@ common ones walks the common words' long posting lists only to find the few pass
 found.  MaxScore (Turtle and Flood, 1995; Lucene, tantivy and PISA build on it) skips them:
 
 * a term's *bound* is ``multiplicity * idf * its largest tf-part``: no passage gets more from it;
-* the rarest terms are scored over all their postings (cheap: short lists) into partial scores, and the few
-  leading passages are scored whole (the other terms looked up by binary search) to get a *floor*: k
-  passages score at least that much, so the k-th best score does too;
-* the common terms whose bounds add up to less than the floor are *non-essential*: a passage that holds none
-  of the other (*essential*) terms cannot reach the floor, so they are looked up only for the passages the
-  essential terms found, and a candidate is dropped once its partial score plus the bounds still to come is
-  below the floor;
+* terms are scored over all their postings, rarest first (cheap: short lists), into partial scores; before
+  each long list the few leading passages so far are scored whole (the other terms looked up by binary
+  search) to raise a *floor*: k passages score at least that much, so the k-th best score does too;
+* scanning stops at the first term whose bound, with the bounds of the terms after it, is below the floor:
+  those common terms are *non-essential*, since a passage that holds none of the other (*essential*) terms
+  cannot reach the floor, so they are looked up only for the passages the essential terms found (gathered
+  from the lists scanned, with neither a sort nor a pass over every passage), and a candidate is dropped
+  once its partial score plus the bounds still to come is below the floor;
 * the few candidates left are scored again, term by term in question order, with the exhaustive path's
   float64 operations (idf * tf-part, added in question order), so the scores are bit-identical; then the
   best k, equal scores to the lower passage id.
 
-The plan is costed before any long list is read: when the essential terms or the look-ups would cost about as
+The plan is costed before each long list is read: when the essential terms or the look-ups would cost about as
 much as reading every posting, the caller scores exhaustively instead (questions of common words only, few
 postings overall, or a term with negative idf, where partial scores would not bound anything from below).
 
