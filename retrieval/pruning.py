@@ -5,18 +5,19 @@ common ones walks the common words' long posting lists only to find the few pass
 found.  MaxScore (Turtle and Flood, 1995; Lucene, tantivy and PISA build on it) skips them:
 
 * a term's *bound* is ``multiplicity * idf * its largest tf-part``: no passage gets more from it;
-* the rarest terms are scored over all their postings (cheap: short lists) into partial scores, and the few
-  leading passages are scored whole (the other terms looked up by binary search) to get a *floor*: k
-  passages score at least that much, so the k-th best score does too;
-* the common terms whose bounds add up to less than the floor are *non-essential*: a passage that holds none
-  of the other (*essential*) terms cannot reach the floor, so they are looked up only for the passages the
-  essential terms found, and a candidate is dropped once its partial score plus the bounds still to come is
-  below the floor;
+* terms are scored over all their postings, rarest first (cheap: short lists), into partial scores; before
+  each long list the few leading passages so far are scored whole (the other terms looked up by binary
+  search) to raise a *floor*: k passages score at least that much, so the k-th best score does too;
+* scanning stops at the first term whose bound, with the bounds of the terms after it, is below the floor:
+  those common terms are *non-essential*, since a passage that holds none of the other (*essential*) terms
+  cannot reach the floor, so they are looked up only for the passages the essential terms found (gathered
+  from the lists scanned, with neither a sort nor a pass over every passage), and a candidate is dropped
+  once its partial score plus the bounds still to come is below the floor;
 * the few candidates left are scored again, term by term in question order, with the exhaustive path's
   float64 operations (idf * tf-part, added in question order), so the scores are bit-identical; then the
   best k, equal scores to the lower passage id.
 
-The plan is costed before any long list is read: when the essential terms or the look-ups would cost about as
+The plan is costed before each long list is read: when the essential terms or the look-ups would cost about as
 much as reading every posting, the caller scores exhaustively instead (questions of common words only, few
 postings overall, or a term with negative idf, where partial scores would not bound anything from below).
 
@@ -47,8 +48,8 @@ _MARGIN = 1e-9
 # they cost little (about a millisecond for 100,000), and planning the pruning costs about as much.
 _PRUNE_FROM_SHARE = 0.5
 _PRUNE_FROM_POSTINGS = 100_000
-# The rarest terms scored before the floor is known hold up to this share of the question's postings.
-_FIRST_SHARE = 1 / 64
+# A long list is scanned only after a floor from the terms scanned before it (a floor costs a few lookups).
+_RECHECK_FROM = 8192
 # Pruning goes ahead only when its planned work is below this share of the question's postings.
 _WORTH_SHARE = 0.5
 # A binary search costs about this many sequential posting reads: with more candidates than postings / this,
@@ -57,7 +58,7 @@ _SEARCH_COST = 16
 # Scanning or zeroing the whole score vector costs about this many passages per touched posting.
 _SCAN_COST = 16
 # Questions with at most passages / this many postings are scored in full without any pass over every passage.
-_SPARSE_COST = 32
+_SPARSE_COST = 8
 # How many leading passages (per k, and at least) are scored whole for the floor.
 _LEADERS = 16
 _MIN_LEADERS = 256
@@ -93,11 +94,10 @@ class Workspace:
     """One thread's buffers, kept between questions (a fresh passage-sized array every question would cost
     page faults, not just time); the score vector is all zeros between questions."""
 
-    __slots__ = ("flags", "scores", "weights")
+    __slots__ = ("scores", "weights")
 
     def __init__(self, passages: int, longest_postings: int) -> None:
         self.scores: FloatArray = np.zeros(passages, dtype=np.float64)
-        self.flags: npt.NDArray[np.bool_] = np.zeros(passages, dtype=np.bool_)
         self.weights: FloatArray = np.zeros(longest_postings, dtype=np.float64)
 
     def add(self, postings: PostingLists, term: int, times: float) -> npt.NDArray[np.int32]:
@@ -110,19 +110,13 @@ class Workspace:
         np.add.at(self.scores, touched, weights)  # numpy 2's add.at: a fast scatter-add
         return touched
 
-    def holders(self, touched: Sequence[npt.NDArray[np.int32]], touched_count: int) -> IntArray:
-        """The distinct passages among `touched` whose score is not 0, ascending.
+    def gather(self, touched: Sequence[npt.NDArray[np.int32]]) -> tuple[npt.NDArray[np.int32], FloatArray]:
+        """Every touched passage with its score so far, once per list that holds it.
 
-        (One left out scores 0 so far: callers account for it through their bounds.)
+        Neither sorted nor distinct: sorting, or a pass over every passage, would cost more than the scoring.
         """
-        if touched_count * _SCAN_COST > len(self.scores):
-            np.not_equal(self.scores, 0.0, out=self.flags)  # a bool scan: far faster than nonzero on floats
-            return np.flatnonzero(self.flags)
         found = np.concatenate([np.zeros(0, dtype=np.int32), *touched])
-        found.sort()  # not np.unique: numpy 2 hashes, where sorting a few sorted runs is far faster
-        found = found[np.concatenate(([True], found[1:] != found[:-1]))]
-        holding: IntArray = found[self.scores[found] != 0].astype(np.int64)
-        return holding
+        return found, self.scores[found]
 
     def clear(self, touched: Sequence[npt.NDArray[Any]], touched_count: int) -> None:
         """Back to all zeros, the cheaper way: the touched entries, or the whole vector."""
@@ -182,34 +176,29 @@ def _maxscore(
     if least_work > budget:
         return None  # even the rarest term's passages alone would cost too many look-ups
     cumulative = np.cumsum(terms.lengths)
-    # The first terms: a small share of the postings, but enough passages (if it can be) for k whole scores.
-    first = int(np.searchsorted(cumulative, max(cumulative[0], cumulative[-1] * _FIRST_SHARE), side="right"))
-    first = max(first, min(len(terms.ids), int(np.searchsorted(cumulative, k)) + 1))
+    floor, scanned, floor_from = 0.0, 0, 0  # floor_from: how many terms were scanned for the floor
     touched: list[npt.NDArray[np.int32]] = []
     try:
-        for i in range(first):
-            touched.append(workspace.add(postings, terms.ids[i], terms.counts[i]))
-        candidates = workspace.holders(touched, int(cumulative[first - 1]))
-        floor = _kth_best(workspace.scores[candidates], k)
-        if first < len(terms.ids):
-            floor = max(floor, _leaders_floor(postings, terms, first, candidates, k, workspace))
-        # The essential terms: up to the first whose bound, with the bounds of those after it, is below the floor.
-        essential = first + int(np.count_nonzero(terms.still_to_come[first:-1] >= floor))
-        if cumulative[essential - 1] > budget:
-            return None
-        for i in range(first, essential):
-            touched.append(workspace.add(postings, terms.ids[i], terms.counts[i]))
-        if essential > first:
-            candidates = workspace.holders(touched, int(cumulative[essential - 1]))
-            if essential < len(terms.ids):
-                floor = max(floor, _leaders_floor(postings, terms, essential, candidates, k, workspace))
-        partial = workspace.scores[candidates]
+        # The essential terms, rarest first, while the bounds of the terms not yet scanned add up to the floor;
+        # after each, the leading passages' whole scores raise the floor, so fewer long lists stay essential.
+        while scanned < len(terms.ids) and terms.still_to_come[scanned] >= floor:
+            if scanned and floor_from < scanned and terms.lengths[scanned] >= _RECHECK_FROM:
+                floor = max(floor, _leaders_floor(postings, terms, scanned, *workspace.gather(touched), k))
+                floor_from = scanned
+                continue
+            if cumulative[scanned] > budget:
+                return None
+            touched.append(workspace.add(postings, terms.ids[scanned], terms.counts[scanned]))
+            scanned += 1
+        touched_passages, partial = workspace.gather(touched)
     finally:
         workspace.clear(touched, int(sum(map(len, touched))))
+    essential = scanned
 
-    floor = max(floor, _kth_best(partial, k))
+    floor = max(floor, _kth_best(partial, k * essential))  # a passage is in up to `essential` of the lists
     alive = partial + terms.still_to_come[essential] >= floor
-    candidates, partial = candidates[alive], partial[alive]
+    candidates, partial = _distinct(touched_passages[alive], partial[alive])
+    floor = max(floor, _kth_best(partial, k))
     # Each look-up's cost with the candidates that would still be alive for it if no partial score rose.
     alive_then = [np.count_nonzero(partial + terms.still_to_come[i] >= floor) for i in range(essential, len(terms.ids))]
     lookups = np.minimum(terms.lengths[essential:], np.array(alive_then, dtype=np.int64) * _SEARCH_COST).sum()
@@ -240,29 +229,42 @@ def _score_all(
     try:
         for term in question:  # question order, repeats included
             touched.append(workspace.add(postings, term, 1.0))
-        candidates = workspace.holders(touched, total)
-        return _best_of(candidates, workspace.scores[candidates], k)
+        passages, scores = workspace.gather(touched)
     finally:
         workspace.clear(touched, total)
+    # A passage is in up to len(touched) lists, so at least k distinct passages score this much or more.
+    least = _kth_best(scores, k * len(touched)) if len(scores) > k * len(touched) else 0.0
+    keep = scores >= least
+    return _best_of(*_distinct(passages[keep], scores[keep]), k)
 
 
 def _leaders_floor(
-    postings: PostingLists, terms: _Terms, first_unscored: int, candidates: IntArray, k: int, workspace: Workspace
+    postings: PostingLists,
+    terms: _Terms,
+    first_unscored: int,
+    touched_passages: npt.NDArray[np.int32],
+    partial: FloatArray,
+    k: int,
 ) -> float:
     """A floor from the whole scores of the passages leading so far (the other terms looked up for them).
 
     Partial scores alone are too low to skip a common term; a few whole scores come close to the final k-th
     best at once.
     """
-    partial = workspace.scores[candidates]
     wanted = max(_LEADERS * k, _MIN_LEADERS)
-    if len(candidates) > wanted:
+    if len(partial) > wanted:
         leaders = np.argpartition(partial, len(partial) - wanted)[len(partial) - wanted :]
-        candidates, partial = candidates[leaders], partial[leaders]
-    whole = partial.copy()
+        touched_passages, partial = touched_passages[leaders], partial[leaders]
+    candidates, whole = _distinct(touched_passages, partial)  # the same passage twice would count twice
     for i in range(first_unscored, len(terms.ids)):
         whole += terms.counts[i] * _searched_contributions(postings, terms.ids[i], candidates)
     return _kth_best(whole, k)
+
+
+def _distinct(passages: npt.NDArray[np.int32], scores: FloatArray) -> tuple[IntArray, FloatArray]:
+    """Each passage once, ascending (a passage's entries all carry the same score)."""
+    distinct, first = np.unique(passages, return_index=True)
+    return distinct.astype(np.int64), scores[first]
 
 
 def _contributions(postings: PostingLists, term: int, passages: IntArray, workspace: Workspace) -> FloatArray:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from retrieval.bm25 import Bm25Engine
 
+Top = list[tuple[int, float]]
 PARAMETERS = {"k1": 1.5, "b": 0.75, "epsilon": 0.25}
 
 # Repeats in the pool make some words common (in most passages: negative idf, floored) and others rare.
@@ -95,6 +97,78 @@ class TestSameAnswersAsExhaustiveScoring:
         with ThreadPoolExecutor(max_workers=4) as pool:
             found = list(pool.map(lambda question: engine.top_k_pruned(question, 10, always=True), asked))
         assert found == expected
+
+
+class TestAdversarialQuestions:
+    """The shapes of question where a pruning shortcut would go wrong first; each equals exhaustive scoring."""
+
+    corpus = zipfian_corpus(6000, 4000, seed=31)
+
+    def answers(self, question: list[str], k: int) -> tuple[Top, Top | None, Top]:
+        """(top_k, top_k_pruned always, top_k_exhaustive)."""
+        engine = self.engine()
+        return (
+            engine.top_k(question, k),
+            engine.top_k_pruned(question, k, always=True),
+            engine.top_k_exhaustive(question, k),
+        )
+
+    def engine(self) -> Bm25Engine:
+        engine: Bm25Engine | None = getattr(type(self), "_engine", None)
+        if engine is None:
+            engine = Bm25Engine.build(self.corpus, **PARAMETERS)
+            type(self)._engine = engine
+        return engine
+
+    @pytest.mark.parametrize("word", ["w0", "w3", "w40", "w900", "w3999"])
+    def test_one_word_questions_common_to_rare(self, word: str) -> None:
+        top, pruned, expected = self.answers([word], 10)
+        assert top == pruned == expected
+
+    def test_common_words_only(self) -> None:
+        for question in (["w0", "w1", "w2"], ["w1", "w1", "w0", "w4", "w2", "w3"], ["w5", "w6"]):
+            top, pruned, expected = self.answers(question, 10)
+            assert top == pruned == expected != [], question
+
+    def test_a_rare_word_beside_a_very_common_one_asked_twice_is_pruned(self) -> None:
+        """The common word's bound counts twice and its list is most of the index; the rare word's passages
+        settle a floor above that bound, so the long list is only looked up."""
+        corpus = [["common"] * (1 + i % 4) + [f"filler{i % 700}"] * (i % 3) for i in range(150_000)]
+        for passage in (17, 40_000, 99_999, 149_000):
+            corpus[passage] = [*corpus[passage], "rare"]
+        engine = Bm25Engine.build(corpus, **PARAMETERS)
+        question = ["common", "rare", "common"]
+        pruned = engine.top_k_pruned(question, 3)
+        assert pruned is not None
+        assert pruned == engine.top_k_exhaustive(question, 3)
+        assert {passage for passage, _ in pruned} < {17, 40_000, 99_999, 149_000}
+
+    def test_k_larger_than_the_passages_that_match(self) -> None:
+        engine = self.engine()
+        rare = [w for w in (f"w{i}" for i in range(3999, 0, -1)) if 0 < engine.document_frequency(w) <= 3][:2]
+        matching = {passage for passage, words in enumerate(self.corpus) if set(rare) & set(words)}
+        top, pruned, expected = self.answers([*rare, "w0"], len(matching) + 50)
+        assert top == pruned == expected
+        top, pruned, expected = self.answers(rare, len(matching) + 50)
+        assert top == pruned == expected
+        assert {passage for passage, _ in expected} == matching
+
+    def test_words_absent_from_the_index(self) -> None:
+        assert self.answers(["never-seen", "also-absent"], 10) == ([], [], [])
+        top, pruned, expected = self.answers(["never-seen", "w7", "absent", "w300"], 10)
+        assert top == pruned == expected != []
+
+    def test_ties_at_the_kth_place_across_many_equal_passages(self) -> None:
+        """Hundreds of identical passages tie for the last places: the lowest ids win, pruned or not."""
+        corpus = [["alpha", "beta", "gamma"] if i % 3 else ["alpha", "filler"] for i in range(3000)]
+        corpus[1500] = ["alpha", "beta", "gamma", "delta"]
+        engine = Bm25Engine.build(corpus, **PARAMETERS)
+        for question in (["delta", "beta", "gamma"], ["beta"], ["gamma", "beta", "beta"]):
+            for k in (1, 10, 999):
+                expected = engine.top_k_exhaustive(question, k)
+                assert engine.top_k(question, k) == expected
+                pruned = engine.top_k_pruned(question, k, always=True)
+                assert (pruned is None and has_negative_idf(engine, question)) or pruned == expected
 
 
 class TestWhenItPrunes:
