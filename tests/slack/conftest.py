@@ -11,6 +11,7 @@ import pytest
 from fake_slack import APP_TOKEN, BOT_TOKEN, FOLLOW_UP_ALWAYS, SIGNING_SECRET, FakeSlack
 
 from bot.answering import AnswerService
+from bot.channels import Collections
 from bot.config import BUNDLED_CORPUS, CorpusAbout, SlackSettings
 from bot.conversation import PROGRESS_AFTER_SECONDS
 from bot.slack_adapter.app import build_app
@@ -64,6 +65,7 @@ async def socket_bot(fake_slack: FakeSlack, service: AnswerService) -> AsyncIter
             progress_after: float = PROGRESS_AFTER_SECONDS,
             ack_within: float = FOLLOW_UP_ALWAYS,
             about: CorpusAbout | None = None,
+            collections: Collections | None = None,
             **settings: Any,
         ) -> None:
             slack = SlackSettings(api_base_url=fake_slack.api_url, **settings)
@@ -75,6 +77,7 @@ async def socket_bot(fake_slack: FakeSlack, service: AnswerService) -> AsyncIter
                 progress_after=progress_after,
                 ack_within=ack_within,
                 about=about,
+                collections=collections,
             )
             await stack.enter_async_context(socket_mode(app, APP_TOKEN))
             await fake_slack.wait_until_connected()

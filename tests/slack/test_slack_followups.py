@@ -21,6 +21,10 @@ from fake_slack import (
     pings,
 )
 
+from bot.answering import AnswerService
+from bot.channels import Collections
+from bot.config import ChannelSection
+
 NADELLA = "What did Nadella say?"
 ALTMAN = "and Sam Altman?"
 ALTMAN_GOLD = "wrong side of history"  # tests/data/followup_pairs.jsonl
@@ -94,6 +98,26 @@ async def test_a_follow_up_outside_citebots_threads_is_a_question_of_its_own(
     elsewhere = await mention(fake_slack, ALTMAN, thread_ts="1600000000.000001", count=2)
 
     assert "Following up on" not in elsewhere.text
+
+
+async def test_where_channels_turn_follow_ups_off_a_mention_in_citebots_thread_is_a_question_of_its_own(
+    fake_slack: FakeSlack, socket_bot: BotFactory, service: AnswerService
+) -> None:
+    """[[channels]] follow_ups = false: the thread's earlier question is not asked along, nor are the asker's
+    un-mentioned replies answered there, even with thread_followups = "asker"."""
+    channels = [ChannelSection(slack_channel=CHANNEL_ID, follow_ups=False)]
+    await socket_bot(collections=Collections(Collections.single(service).by_name, channels), thread_followups="asker")
+    first_event = fake_slack.mention(NADELLA)
+    await fake_slack.send_envelope("events_api", fake_slack.event_callback(first_event))
+    await fake_slack.wait_for_delivered("chat.postMessage")
+    reply = fake_slack.direct_message(ALTMAN, thread_ts=first_event["ts"], channel=CHANNEL_ID)
+    reply |= {"channel_type": "channel"}  # the asker's un-mentioned reply in citebot's thread
+    await fake_slack.send_envelope("events_api", fake_slack.event_callback(reply))
+
+    follow_up = await mention(fake_slack, ALTMAN, thread_ts=first_event["ts"], count=2)
+
+    assert "Following up on" not in follow_up.text
+    assert len(fake_slack.delivered("chat.postMessage")) == 2  # the un-mentioned reply got nothing
 
 
 async def test_more_typed_in_the_thread_gives_the_next_quotes_numbered_on(
