@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from bot import metrics
 from bot.answer_workers import AnswerWorkers, RetrieverSpec
 from bot.config import Config
+from bot.fair_use import FairUse, Refusal
 from retrieval.answers import Answer
 from retrieval.retriever import Retriever
 
@@ -30,10 +32,17 @@ class Incoming:
 class AnswerService:
     """Wraps the synchronous retriever for async adapters; keeps the no-loops rule in one place."""
 
-    def __init__(self, retriever: Retriever, top_k: int | None = None, workers: AnswerWorkers | None = None) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        top_k: int | None = None,
+        workers: AnswerWorkers | None = None,
+        fair_use: FairUse | None = None,
+    ) -> None:
         self._current = [retriever]  # one cell, shared with `for_front_end` services: a live swap reaches them all
         self.top_k = top_k
         self.workers = workers
+        self.fair_use = fair_use  # the chat bots' [limits]; None: every question is answered (the console)
         self._in_flight: set[asyncio.Task[object]] = set()
 
     @property
@@ -48,7 +57,7 @@ class AnswerService:
     def for_front_end(self, top_k: int | None) -> AnswerService:
         """A service for one front end of `citebot serve` (its own top_k and questions in flight) over this one's
         retriever, even after a live update swaps it, and its answer workers."""
-        service = AnswerService(self.retriever, top_k, self.workers)
+        service = AnswerService(self.retriever, top_k, self.workers, self.fair_use)
         service._current = self._current
         return service
 
@@ -74,6 +83,13 @@ class AnswerService:
         if unfinished:
             log.warning("stopping with %d question(s) still unanswered after %.0f s", len(unfinished), seconds)
         return len(unfinished)
+
+    def admit(self, front_end: str, person: str) -> AbstractAsyncContextManager[object] | Refusal:
+        """A place to answer `person`'s question (hold it, `async with`, while answering), or why fair use turns
+        the question away; always a place without [limits] (the console)."""
+        if self.fair_use is None:
+            return contextlib.nullcontext()
+        return self.fair_use.admit(front_end, person)
 
     @staticmethod
     def should_answer(message: Incoming, bot_user_id: str | None) -> bool:
@@ -125,7 +141,7 @@ async def bot_service(config: Config, top_k: int | None = None) -> AsyncIterator
             "the index was not saved, so each of the %d answer workers builds its own (slow, more memory)", count
         )
     spec = spec.model_copy(update={"index_key": retriever.index.key if retriever.report.saved else None})
-    service = AnswerService(retriever, top_k)
+    service = AnswerService(retriever, top_k, fair_use=FairUse(config.limits))
     cost = lambda question: service.retriever.question_cost(question)  # noqa: E731 - the retriever of the moment
     async with AnswerWorkers(spec, count, seconds, cost=cost) as workers:
         service.workers = workers

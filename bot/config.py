@@ -109,6 +109,19 @@ class ServeSettings(BaseModel):
     drain_seconds: float = Field(20.0, ge=0, le=3600, description="On stop, answers in flight get this long.")
 
 
+class LimitsSettings(BaseModel):
+    """Fair use (the chat bots): how often one person may ask, and how many answers are computed or wait at once."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    per_user_per_minute: float = Field(
+        10, gt=0, le=100_000, description="Questions one person may ask a minute, on average."
+    )
+    burst: int = Field(5, ge=1, le=10_000, description="Questions one person may ask at once before the limit.")
+    max_concurrent: int = Field(8, ge=1, le=10_000, description="Answers computed at once (the rest wait in line).")
+    queue_size: int = Field(32, ge=0, le=100_000, description="Questions waiting at most; more are turned away.")
+
+
 BUNDLED_EXAMPLES = ("What did Nadella say?", "How much did DeepSeek say its model cost to develop?")
 
 
@@ -131,6 +144,7 @@ class Config(BaseModel):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
 
     @property
     def about(self) -> CorpusAbout:

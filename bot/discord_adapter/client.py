@@ -20,6 +20,7 @@ from bot.conversation import PROGRESS_AFTER_SECONDS, is_first_contact, with_prog
 from bot.discord_adapter.api_metrics import api_trace
 from bot.discord_adapter.feedback import VoteButton, vote_view
 from bot.discord_adapter.render import DiscordReply, render_answer, render_help, render_note, with_preface
+from bot.fair_use import LimitedError
 from bot.rendering import (
     CANNOT_POST_REACTION,
     SEARCH_FAILED_NOTE,
@@ -225,7 +226,10 @@ class CitebotClient(discord.Client):
     async def _answer(self, asked: Asked) -> tuple[DiscordReply, dict[str, Any], bool]:
         """The reply, the `view=` of its vote buttons when questions are logged (else no view), and whether it
         quotes the documents (only then may others see it). A failure still gets a reply, and is recorded."""
-        answer, answer_id = await answer_and_record(self.service, asked, self.question_log, log)
+        try:
+            answer, answer_id = await answer_and_record(self.service, asked, self.question_log, log)
+        except LimitedError as limited:  # [limits]: ephemeral for /ask, a short reply to a mention
+            return render_note(limited.refusal.note), {}, False
         if answer is None:
             return render_note(SEARCH_FAILED_NOTE), {}, False
         quoted = answer.answered and bool(answer.quotes)

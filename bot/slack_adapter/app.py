@@ -38,6 +38,7 @@ from bot import metrics
 from bot.answering import AnswerService, Incoming
 from bot.config import CorpusAbout, SlackSettings
 from bot.conversation import PROGRESS_AFTER_SECONDS, is_first_contact, with_progress
+from bot.fair_use import LimitedError
 from bot.rendering import SEARCH_FAILED_NOTE, VOTE_RECORDED, HelpCard, help_card, who_sees_answers
 from bot.slack_adapter.dedupe import RecentRequests, request_keys
 from bot.slack_adapter.questions import plain_question
@@ -322,7 +323,10 @@ class SlackListeners:
     async def _answer(self, asked: Asked) -> SlackReply:
         """The rendered answer (with vote buttons when questions are logged), or the 'search failed' note if
         retrieval itself failed (logged; the bot keeps serving). Either way the question is recorded."""
-        answer, answer_id = await answer_and_record(self.service, asked, self.question_log, log)
+        try:
+            answer, answer_id = await answer_and_record(self.service, asked, self.question_log, log)
+        except LimitedError as limited:  # [limits]: said to the asker only, like a failure
+            return SlackReply(render_notice(limited.refusal.note), quoted=False, failed=True)
         if answer is None:
             return SlackReply(SEARCH_FAILED, quoted=False, failed=True)
         message = render_answer(answer)

@@ -20,6 +20,7 @@ from bot import metrics
 from bot.answer_workers import AnswerFailed
 from bot.answering import AnswerService
 from bot.config import ConfigError, LogSettings
+from bot.fair_use import LimitedError, Refusal
 from bot.store.records import (
     Asked,
     QuestionRecord,
@@ -223,11 +224,17 @@ async def answer_and_record(
     service: AnswerService, asked: Asked, question_log: QuestionLog | None, logger: logging.Logger
 ) -> tuple[Answer | None, str | None]:
     """What every front end does with a question: the answer (None if the search failed, which is logged to
-    `logger`), and, when questions are logged, the id its vote buttons carry (recording never waits)."""
+    `logger`), and, when questions are logged, the id its vote buttons carry (recording never waits). A question
+    fair use turns away ([limits]) raises LimitedError, counted and not recorded: the front end tells the asker."""
+    admitted = service.admit(asked.front_end, asked.user_id)  # no await before the ticket is held
+    if isinstance(admitted, Refusal):
+        metrics.question_limited(asked.front_end, admitted.reason)
+        raise LimitedError(admitted)
     started = time.monotonic()
     answer: Answer | None = None
     try:
-        answer = await service.answer(asked.question)
+        async with admitted:
+            answer = await service.answer(asked.question)
     except AnswerFailed:
         pass  # its worker died or overran: the service has logged why, in one line
     except Exception:
