@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from retrieval.citations import check_url_template
 from retrieval.settings import RetrievalSettings, describe_validation_error
@@ -65,6 +65,25 @@ class DiscordSettings(BaseModel):
     guild_ids: list[int] = Field(default_factory=list, description="Sync /ask to these guilds; global if empty.")
     private_by_default: bool = False
     top_k: int | None = Field(None, ge=1, le=10)
+    shard_ids: list[int] = Field(default_factory=list, description="The gateway shard this process runs (one).")
+    shard_count: int | None = Field(None, ge=1, le=100_000, description="Shards the bot's guilds are split over.")
+
+    @model_validator(mode="after")
+    def _shards(self) -> DiscordSettings:
+        if len(self.shard_ids) > 1:
+            raise ValueError("citebot runs one Discord shard a process: give one id, and run a process per shard")
+        if bool(self.shard_ids) != (self.shard_count is not None):
+            raise ValueError("shard_ids and shard_count go together: give both, or neither")
+        if self.shard_count is not None and not all(0 <= shard < self.shard_count for shard in self.shard_ids):
+            raise ValueError(f"shard_ids must be from 0 to shard_count - 1 ({self.shard_count - 1})")
+        return self
+
+    @property
+    def shard(self) -> dict[str, int]:
+        """discord.py's `shard_id` and `shard_count`, when this process runs one shard of several."""
+        if self.shard_count is None:
+            return {}
+        return {"shard_id": self.shard_ids[0], "shard_count": self.shard_count}
 
 
 class StorageSettings(BaseModel):

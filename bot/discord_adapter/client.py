@@ -72,7 +72,9 @@ class CitebotClient(discord.Client):
     ) -> None:
         # citebot never joins voice: spare the operator discord.py's warnings about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
-        super().__init__(intents=citebot_intents(), allowed_mentions=NO_MENTIONS, http_trace=api_trace())
+        super().__init__(
+            intents=citebot_intents(), allowed_mentions=NO_MENTIONS, http_trace=api_trace(), **settings.shard
+        )
         self.service = service
         self.settings = settings
         self.defer_after = defer_after
