@@ -79,11 +79,9 @@ class DiscordSettings(BaseModel):
         return self
 
     @property
-    def shard(self) -> dict[str, int]:
-        """discord.py's `shard_id` and `shard_count`, when this process runs one shard of several."""
-        if self.shard_count is None:
-            return {}
-        return {"shard_id": self.shard_ids[0], "shard_count": self.shard_count}
+    def shard_id(self) -> int | None:
+        """The shard this process runs (discord.py's `shard_id`), when the bot is split over several."""
+        return self.shard_ids[0] if self.shard_ids else None
 
 
 class StorageSettings(BaseModel):

@@ -73,7 +73,11 @@ class CitebotClient(discord.Client):
         # citebot never joins voice: spare the operator discord.py's warnings about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
-            intents=citebot_intents(), allowed_mentions=NO_MENTIONS, http_trace=api_trace(), **settings.shard
+            intents=citebot_intents(),
+            allowed_mentions=NO_MENTIONS,
+            http_trace=api_trace(),
+            shard_id=settings.shard_id,
+            shard_count=settings.shard_count,
         )
         self.service = service
         self.settings = settings
