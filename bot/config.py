@@ -124,6 +124,8 @@ class ServeSettings(BaseModel):
     host: str = Field("127.0.0.1", description="Address of /healthz, /readyz and /metrics; 0.0.0.0 for all.")
     port: int = Field(8080, ge=0, le=65535, description="Port of /healthz, /readyz and /metrics.")
     drain_seconds: float = Field(20.0, ge=0, le=3600, description="On stop, answers in flight get this long.")
+    slack_http_host: str = Field("0.0.0.0", description="Slack's HTTP mode: the address Slack posts events to.")
+    slack_http_port: int = Field(3000, ge=0, le=65535, description="Slack's HTTP mode: the port of /slack/events.")
 
 
 class LimitsSettings(BaseModel):
