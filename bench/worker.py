@@ -160,11 +160,42 @@ async def _burst(service: Any, questions: list[str]) -> dict[str, float]:
     }
 
 
+def retriever_serving(spec: dict[str, Any]) -> dict[str, Any]:
+    """What a serving process costs: memory with the index loaded and after answering, load time, and answers a
+    second on one core (questions answered one after another in this one thread)."""
+    from retrieval import RetrievalSettings, Retriever
+
+    questions: list[str] = spec["questions"]
+    gc.collect()
+    before = rss_mb()
+    with stopwatch() as load:
+        retriever = Retriever.open(Path(spec["corpus_dir"]), RetrievalSettings(), Path(spec["index_path"]))
+    if retriever.report.rebuilt:
+        raise RuntimeError("the saved index was rebuilt instead of loaded")
+    loaded = rss_mb()
+    for question in questions[:WARMUP_QUESTIONS]:
+        retriever.ask(question)
+    measured = questions[WARMUP_QUESTIONS:]
+    with stopwatch() as answering:
+        for question in measured:
+            retriever.ask(question)
+    return {
+        "passages": retriever.report.passages,
+        "load_s": load[0],
+        "rss_before_mb": before,
+        "rss_loaded_mb": loaded,
+        "rss_answering_mb": rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
+        "answers_per_second": len(measured) / answering[0],
+    }
+
+
 TASKS = {
     "engine-build": engine_build,
     "engine-query": engine_query,
     "retriever-build": retriever_build,
     "retriever-query": retriever_query,
+    "retriever-serving": retriever_serving,
 }
 
 

@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from bot import metrics
 from bot.answer_workers import AnswerWorkers, RetrieverSpec
 from bot.config import DEFAULT_COLLECTION, Config
+from bot.fair_use import FairUse, Refusal
 from retrieval.answers import Answer
 from retrieval.retriever import Retriever
 
@@ -36,11 +38,13 @@ class AnswerService:
         top_k: int | None = None,
         workers: AnswerWorkers | None = None,
         collection: str = DEFAULT_COLLECTION,
+        fair_use: FairUse | None = None,
     ) -> None:
         self._current = [retriever]  # one cell, shared with `for_front_end` services: a live swap reaches them all
         self.top_k = top_k
         self.workers = workers
         self.collection = collection  # which of the workers' collections answers (and the label in /metrics)
+        self.fair_use = fair_use  # the chat bots' [limits]; None: every question is answered (the console)
         self._in_flight: set[asyncio.Task[object]] = set()
 
     @property
@@ -55,7 +59,7 @@ class AnswerService:
     def for_front_end(self, top_k: int | None) -> AnswerService:
         """A service for one front end of `citebot serve` (its own top_k and questions in flight) over this one's
         retriever, even after a live update swaps it, and its answer workers."""
-        service = AnswerService(self.retriever, top_k, self.workers, self.collection)
+        service = AnswerService(self.retriever, top_k, self.workers, self.collection, self.fair_use)
         service._current = self._current
         return service
 
@@ -81,6 +85,13 @@ class AnswerService:
         if unfinished:
             log.warning("stopping with %d question(s) still unanswered after %.0f s", len(unfinished), seconds)
         return len(unfinished)
+
+    def admit(self, front_end: str, person: str) -> AbstractAsyncContextManager[object] | Refusal:
+        """A place to answer `person`'s question (hold it, `async with`, while answering), or why fair use turns
+        the question away; always a place without [limits] (the console)."""
+        if self.fair_use is None:
+            return contextlib.nullcontext()
+        return self.fair_use.admit(front_end, person)
 
     @staticmethod
     def should_answer(message: Incoming, bot_user_id: str | None) -> bool:
@@ -139,6 +150,7 @@ async def bot_services(config: Config) -> AsyncIterator[Mapping[str, AnswerServi
     specs: dict[str, RetrieverSpec] = {}
     services: dict[str, AnswerService] = {}
     count, seconds = config.bot.answer_workers, config.bot.max_answer_seconds
+    fair_use = FairUse(config.limits)  # one per process: a person's limit and the queue span every collection
     for name in config.collection_names:
         spec = retriever_spec(config, name)
         retriever = await asyncio.to_thread(spec.open)  # the loop keeps serving meanwhile (citebot serve's /healthz)
@@ -150,7 +162,7 @@ async def bot_services(config: Config) -> AsyncIterator[Mapping[str, AnswerServi
                 count,
             )
         specs[name] = spec.model_copy(update={"index_key": retriever.index.key if retriever.report.saved else None})
-        services[name] = AnswerService(retriever, collection=name)
+        services[name] = AnswerService(retriever, collection=name, fair_use=fair_use)
     async with AnswerWorkers(specs, count, seconds) as workers, contextlib.AsyncExitStack() as watches:
         for service in services.values():
             service.workers = workers

@@ -1,4 +1,5 @@
-"""`citebot`: ask, console, index, eval, slack, discord, serve. Errors a user can cause are one line and exit 2."""
+"""`citebot`: ask, console, index, eval, slack, discord, serve, healthcheck. Errors a user can cause are one line
+and exit 2."""
 
 from __future__ import annotations
 
@@ -82,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", parents=[common], help="run every front end with secrets set, with health and metrics ([serve])"
     )
 
+    health = commands.add_parser(
+        "healthcheck", parents=[common], help="exit 0 if citebot serve answers /healthz at [serve] host and port"
+    )
+    health.add_argument("--ready", action="store_true", help="ask /readyz instead (ready to answer questions)")
+
     show = commands.add_parser(
         "show", parents=[common], help="print a document's text as indexed (what quotes are cut from), or a slice"
     )
@@ -147,6 +153,7 @@ def _run(argv: list[str]) -> int:
         "slack": _slack,
         "discord": _discord,
         "serve": _serve,
+        "healthcheck": _healthcheck,
         "show": _show,
         "report": _report,
         "forget": _forget,
@@ -367,6 +374,16 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
     from bot.serving import run_serve
 
     return run_serve(config)
+
+
+def _healthcheck(args: argparse.Namespace, config: Config) -> int:
+    from bot.healthcheck import check_health
+
+    problem = check_health(config.serve, ready=args.ready)
+    if problem is None:
+        return EXIT_OK
+    print(f"citebot: unhealthy: {problem}", file=sys.stderr)
+    return 1
 
 
 def _report(args: argparse.Namespace, config: Config) -> int:

@@ -142,6 +142,23 @@ class DiscordSettings(BaseModel):
     guild_ids: list[int] = Field(default_factory=list, description="Sync /ask to these guilds; global if empty.")
     private_by_default: bool = False
     top_k: int | None = Field(None, ge=1, le=10)
+    shard_ids: list[int] = Field(default_factory=list, description="The gateway shard this process runs (one).")
+    shard_count: int | None = Field(None, ge=1, le=100_000, description="Shards the bot's guilds are split over.")
+
+    @model_validator(mode="after")
+    def _shards(self) -> DiscordSettings:
+        if len(self.shard_ids) > 1:
+            raise ValueError("citebot runs one Discord shard a process: give one id, and run a process per shard")
+        if bool(self.shard_ids) != (self.shard_count is not None):
+            raise ValueError("shard_ids and shard_count go together: give both, or neither")
+        if self.shard_count is not None and not all(0 <= shard < self.shard_count for shard in self.shard_ids):
+            raise ValueError(f"shard_ids must be from 0 to shard_count - 1 ({self.shard_count - 1})")
+        return self
+
+    @property
+    def shard_id(self) -> int | None:
+        """The shard this process runs (discord.py's `shard_id`), when the bot is split over several."""
+        return self.shard_ids[0] if self.shard_ids else None
 
 
 class StorageSettings(BaseModel):
@@ -184,6 +201,21 @@ class ServeSettings(BaseModel):
     host: str = Field("127.0.0.1", description="Address of /healthz, /readyz and /metrics; 0.0.0.0 for all.")
     port: int = Field(8080, ge=0, le=65535, description="Port of /healthz, /readyz and /metrics.")
     drain_seconds: float = Field(20.0, ge=0, le=3600, description="On stop, answers in flight get this long.")
+    slack_http_host: str = Field("0.0.0.0", description="Slack's HTTP mode: the address Slack posts events to.")
+    slack_http_port: int = Field(3000, ge=0, le=65535, description="Slack's HTTP mode: the port of /slack/events.")
+
+
+class LimitsSettings(BaseModel):
+    """Fair use (the chat bots): how often one person may ask, and how many answers are computed or wait at once."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    per_user_per_minute: float = Field(
+        10, gt=0, le=100_000, description="Questions one person may ask a minute, on average."
+    )
+    burst: int = Field(5, ge=1, le=10_000, description="Questions one person may ask at once before the limit.")
+    max_concurrent: int = Field(8, ge=1, le=10_000, description="Answers computed at once (the rest wait in line).")
+    queue_size: int = Field(32, ge=0, le=100_000, description="Questions waiting at most; more are turned away.")
 
 
 class Config(BaseModel):
@@ -197,6 +229,7 @@ class Config(BaseModel):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
     collections: list[CollectionSection] = Field(default_factory=list)
     channels: list[ChannelSection] = Field(default_factory=list)
 

@@ -47,6 +47,13 @@ RATE_LIMIT_WAITS = Counter(
     ["platform"],
     registry=REGISTRY,
 )
+QUESTIONS_LIMITED = Counter(
+    "citebot_questions_limited",
+    "Questions turned away by fair use ([limits]), by front end and limit: per_person (one person asking too "
+    "often) or busy (every answer slot and queue place taken). Not platforms' rate limits: see rate_limit_waits.",
+    ["front_end", "limit"],
+    registry=REGISTRY,
+)
 RATE_LIMIT_SECONDS = Counter(
     "citebot_rate_limit_wait_seconds",
     "Seconds spent waiting out platforms' rate limits.",
@@ -96,6 +103,10 @@ def outcome_of(answer: Answer | None) -> Outcome:
 def question_handled(front_end: str, answer: Answer | None, seconds: float, collection: str) -> None:
     QUESTIONS.labels(front_end, outcome_of(answer), collection).inc()
     ANSWER_SECONDS.labels(front_end).observe(seconds)
+
+
+def question_limited(front_end: str, limit: str) -> None:
+    QUESTIONS_LIMITED.labels(front_end, limit).inc()
 
 
 def platform_error(platform: str, code: str | int) -> None:

@@ -22,6 +22,7 @@ from bot.discord_adapter.api_metrics import api_trace
 from bot.discord_adapter.buttons import MoreButton, ShareButton, answer_view
 from bot.discord_adapter.feedback import VoteButton
 from bot.discord_adapter.render import DiscordReply, render_help, render_note, render_page, with_preface
+from bot.fair_use import LimitedError
 from bot.followups import Conversations, Turn, answer_turn
 from bot.rendering import (
     CANNOT_POST_REACTION,
@@ -75,7 +76,13 @@ class CitebotClient(discord.Client):
     ) -> None:
         # citebot never joins voice: spare the operator discord.py's warnings about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
-        super().__init__(intents=citebot_intents(), allowed_mentions=NO_MENTIONS, http_trace=api_trace())
+        super().__init__(
+            intents=citebot_intents(),
+            allowed_mentions=NO_MENTIONS,
+            http_trace=api_trace(),
+            shard_id=settings.shard_id,
+            shard_count=settings.shard_count,
+        )
         self.service = service  # counts the questions in flight; each is answered from its channel's collection
         self.collections = collections or Collections.single(service, about)
         self.settings = settings
@@ -273,11 +280,15 @@ class CitebotClient(discord.Client):
         """The reply to `turn` (a question of its own by default; see bot.followups) from the collection of where
         it was asked, remembered under `keys`; the `view=` of its buttons ("More quotes", "Share in channel" when
         `share`, 👍/👎 when questions are logged), whether it quotes the documents (only then may others see it),
-        and its exchange's id. A failure still gets a reply, and is recorded."""
+        and its exchange's id. A failure (or fair use's refusal) still gets a reply; a failure is recorded."""
         turn = turn or self.conversations.turn(asked.question, None)
-        page, answer_id = await answer_turn(
-            placement.collection.service, self.conversations, turn, asked, keys or [], self.question_log, log
-        )
+        service = placement.collection.service
+        try:
+            page, answer_id = await answer_turn(
+                service, self.conversations, turn, asked, keys or [], self.question_log, log
+            )
+        except LimitedError as limited:  # [limits]: ephemeral for /ask, a short reply to a mention
+            return render_note(limited.refusal.note), {}, False, None
         if page is None:
             return render_note(SEARCH_FAILED_NOTE), {}, False, None
         quoted = page.answer.answered and bool(page.answer.quotes)

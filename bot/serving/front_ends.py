@@ -1,7 +1,8 @@
 """Which front ends `citebot serve` runs: every one whose secrets are in the environment, and why the others are off.
 
 A front end is off when none of its secrets is set; one set without the other is an operator's slip, reported as a
-ConfigError rather than silently running less than was meant.
+ConfigError rather than silently running less than was meant. Slack needs its bot token and either an app token
+(Socket Mode) or a signing secret (HTTP mode, served on `[serve] slack_http_port`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,15 @@ from bot.config import ConfigError, require_secret
 
 @dataclass(frozen=True)
 class SlackSecrets:
+    """Socket Mode with an app token; HTTP mode (Slack posts to `[serve] slack_http_port`) with a signing secret."""
+
     bot_token: str
-    app_token: str
+    app_token: str | None = None
+    signing_secret: str | None = None
+
+    @property
+    def http(self) -> bool:
+        return self.app_token is None
 
 
 @dataclass(frozen=True)
@@ -26,7 +34,8 @@ class FrontEnds:
 
     @property
     def running(self) -> list[str]:
-        return [name for name, on in (("Slack", self.slack), ("Discord", self.discord_token)) if on]
+        slack = "Slack over HTTP" if self.slack is not None and self.slack.http else "Slack"
+        return [name for name, on in ((slack, self.slack), ("Discord", self.discord_token)) if on]
 
     def describe(self) -> str:
         """One line for the log: what runs, and why anything else does not."""
@@ -36,17 +45,21 @@ class FrontEnds:
 
 
 def choose_front_ends() -> FrontEnds:
-    """The front ends to run from the secrets in the environment (checked for shape; Slack runs in Socket Mode)."""
+    """The front ends to run from the secrets in the environment (checked for shape). Slack runs in Socket Mode
+    with an app token, else in HTTP mode with a signing secret."""
     off: dict[str, str] = {}
     slack: SlackSecrets | None = None
     slack_set = [name for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN") if os.environ.get(name, "").strip()]
+    signed = bool(os.environ.get("SLACK_SIGNING_SECRET", "").strip())
     if len(slack_set) == 2:
         slack = SlackSecrets(require_secret("SLACK_BOT_TOKEN", "xoxb-"), require_secret("SLACK_APP_TOKEN", "xapp-"))
+    elif slack_set == ["SLACK_BOT_TOKEN"] and signed:
+        slack = SlackSecrets(require_secret("SLACK_BOT_TOKEN", "xoxb-"), None, require_secret("SLACK_SIGNING_SECRET"))
     elif slack_set:
         missing = "SLACK_APP_TOKEN" if slack_set == ["SLACK_BOT_TOKEN"] else "SLACK_BOT_TOKEN"
         raise ConfigError(
-            f"{slack_set[0]} is set but {missing} is not: citebot serve runs Slack in Socket Mode and needs both "
-            "(for HTTP mode, run citebot slack --http)"
+            f"{slack_set[0]} is set but {missing} is not: citebot serve runs Slack in Socket Mode with both, "
+            "or in HTTP mode with SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"
         )
     else:
         off["Slack"] = "SLACK_BOT_TOKEN and SLACK_APP_TOKEN are not set"

@@ -6,7 +6,8 @@ The order of things:
 1. health and metrics start first, so /healthz answers (and /readyz says "index: loading") while the indexes load;
 2. each collection's index is opened once (built and saved if it is not current) and the answer workers start,
    each loading every collection; Slack and Discord share them;
-3. each front end connects: Slack over Socket Mode, Discord through its gateway. Both SDKs reconnect a dropped
+3. each front end connects: Slack over Socket Mode (or, with a signing secret instead of an app token, serves
+   Slack's HTTP mode on `[serve] slack_http_port`), Discord through its gateway. Both SDKs reconnect a dropped
    connection on their own, with backoff, while the other front end keeps serving; /readyz names the one down;
 4. on SIGTERM or SIGINT: /readyz turns 503 ("stopping"), Slack's socket is closed (Slack sends new events to
    another connection or replica), the answers in flight get up to `[serve] drain_seconds`, Discord's gateway
@@ -112,7 +113,7 @@ class _Running:
 
     async def start_slack(self, secrets: SlackSecrets) -> None:
         from bot.slack_adapter.app import build_app
-        from bot.slack_adapter.run import check_tokens, socket_mode
+        from bot.slack_adapter.run import EVENTS_PATH, check_tokens, http_mode, socket_mode
 
         settings = self.config.slack
         collections = self._collections(settings.top_k)
@@ -120,13 +121,19 @@ class _Running:
             collections.default.service,
             settings,
             secrets.bot_token,
-            None,
+            secrets.signing_secret,
             self.question_log,
             self._claims("slack"),
             collections=collections,
         )
         self.readiness.not_ready("slack", "connecting")
         bot_user_id = await check_tokens(app, secrets.app_token)
+        if secrets.app_token is None:  # HTTP mode: ready once Slack can reach /slack/events
+            host, port = self.config.serve.slack_http_host, self.config.serve.slack_http_port
+            bound = await self.slack_connection.enter_async_context(http_mode(app, host, port))
+            self.readiness.ready("slack")
+            log.info("citebot (%s) serving Slack on http://%s:%d%s", bot_user_id, host, bound, EVENTS_PATH)
+            return
         handler = await self.slack_connection.enter_async_context(socket_mode(app, secrets.app_token))
 
         async def connected() -> str | None:

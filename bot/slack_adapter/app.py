@@ -39,6 +39,7 @@ from bot.answering import AnswerService, Incoming
 from bot.channels import Collections, Placement
 from bot.config import CorpusAbout, SlackSettings
 from bot.conversation import PROGRESS_AFTER_SECONDS, is_first_contact, with_progress
+from bot.fair_use import LimitedError
 from bot.followups import Conversations, Turn, answer_turn
 from bot.rendering import SEARCH_FAILED_NOTE, VOTE_RECORDED, HelpCard, help_card, who_sees_answers
 from bot.slack_adapter.actions import AnswerButtons, thread_key
@@ -395,11 +396,16 @@ class SlackListeners:
         """The rendered answer to `turn` (a question of its own by default) from the collection of where it was
         asked, remembered under `keys`: with "More quotes", with "Share in channel" when `share` (a private answer),
         with vote buttons when questions are logged; or the 'search failed' note if retrieval itself failed
-        (logged; the bot keeps serving). Either way the question is recorded."""
+        (logged; the bot keeps serving). Either way the question is recorded. Fair use's refusal ([limits]) is a
+        note to the asker only, like a failure."""
         turn = turn or self.conversations.turn(asked.question, None)
-        page, answer_id = await answer_turn(
-            placement.collection.service, self.conversations, turn, asked, keys or [], self.question_log, log
-        )
+        service = placement.collection.service
+        try:
+            page, answer_id = await answer_turn(
+                service, self.conversations, turn, asked, keys or [], self.question_log, log
+            )
+        except LimitedError as limited:
+            return SlackReply(render_notice(limited.refusal.note), quoted=False, failed=True)
         if page is None:
             return SlackReply(SEARCH_FAILED, quoted=False, failed=True)
         quoted = page.answer.answered and bool(page.answer.quotes)

@@ -20,6 +20,7 @@ from bot import metrics
 from bot.answer_workers import AnswerFailed
 from bot.answering import AnswerService
 from bot.config import DEFAULT_COLLECTION, ConfigError, LogSettings
+from bot.fair_use import LimitedError, Refusal
 from bot.store.records import (
     Asked,
     QuestionRecord,
@@ -230,11 +231,17 @@ async def answer_and_record(
 ) -> tuple[Answer | None, str | None]:
     """What every front end does with a question: the answer (None if the search failed, which is logged to
     `logger`), and, when questions are logged, the id its vote buttons carry (recording never waits). `top_k`
-    overrides the front end's number of quotes ("more" asks for those shown and the next ones)."""
+    overrides the front end's number of quotes ("more" asks for those shown and the next ones). A question fair
+    use turns away ([limits]) raises LimitedError, counted and not recorded: the front end tells the asker."""
+    admitted = service.admit(asked.front_end, asked.user_id)  # no await before the ticket is held
+    if isinstance(admitted, Refusal):
+        metrics.question_limited(asked.front_end, admitted.reason)
+        raise LimitedError(admitted)
     started = time.monotonic()
     answer: Answer | None = None
     try:
-        answer = await service.answer(asked.question, top_k)
+        async with admitted:
+            answer = await service.answer(asked.question, top_k)
     except AnswerFailed:
         pass  # its worker died or overran: the service has logged why, in one line
     except Exception:

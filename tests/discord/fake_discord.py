@@ -189,20 +189,32 @@ class FakeDiscord:
         await self._socket.send_str(json.dumps({"op": 0, "t": event, "s": self._sequence, "d": data}))
 
     async def slash_ask(
-        self, question: str, private: bool | None = None, *, in_dm: bool = False, channel_id: int = CHANNEL_ID
+        self,
+        question: str,
+        private: bool | None = None,
+        *,
+        in_dm: bool = False,
+        channel_id: int = CHANNEL_ID,
+        user: JSON = HUMAN_USER,
     ) -> JSON:
         """A user runs `/ask question:<question> [private:<bool>]` (in the guild channel `channel_id`, or in the
         DM); returns the INTERACTION_CREATE payload."""
         options: list[JSON] = [{"name": "question", "type": 3, "value": question}]
         if private is not None:
             options.append({"name": "private", "type": 5, "value": private})
-        return await self.slash_command("ask", options, in_dm=in_dm, channel_id=channel_id)
+        return await self.slash_command("ask", options, in_dm=in_dm, channel_id=channel_id, user=user)
 
     async def slash_command(
-        self, name: str, options: list[JSON], *, in_dm: bool = False, channel_id: int = CHANNEL_ID
+        self,
+        name: str,
+        options: list[JSON],
+        *,
+        in_dm: bool = False,
+        channel_id: int = CHANNEL_ID,
+        user: JSON = HUMAN_USER,
     ) -> JSON:
         """A user runs `/<name>` with these options; returns the INTERACTION_CREATE payload."""
-        interaction = self._interaction(2, HUMAN_USER, DM_CHANNEL_ID if in_dm else channel_id, None)
+        interaction = self._interaction(2, user, DM_CHANNEL_ID if in_dm else channel_id, None)
         interaction["data"] = {"id": str(self.new_id()), "name": name, "type": 1, "options": options}
         await self.dispatch("INTERACTION_CREATE", interaction)
         return interaction

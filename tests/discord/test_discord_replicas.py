@@ -1,15 +1,18 @@
 """With claims in a shared store, a Discord message or /ask delivered twice (as to two replicas running the same
-shard during a rolling deploy) is answered once."""
+shard during a rolling deploy) is answered once; with `[discord] shard_ids`/`shard_count`, processes split the
+guilds between them."""
 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
 from discord_harness import StartBot
 from fake_discord import BOT_ID, FakeDiscord
 
+from bot.config import ConfigError, DiscordSettings, load_config
 from bot.store import open_store
 from bot.store.claims import SharedClaims
 
@@ -42,3 +45,38 @@ async def test_a_message_and_an_ask_delivered_twice_are_answered_once(
     assert len(fake_discord.calls("POST", f"/channels/{message['channel_id']}/messages")) == 1
     assert len(fake_discord.calls("POST", f"/interactions/{interaction['id']}/")) == 1
     store.close()
+
+
+async def test_a_process_identifies_as_the_shard_its_config_names(
+    fake_discord: FakeDiscord, start_bot: StartBot
+) -> None:
+    """`[discord] shard_ids = [1]` and `shard_count = 2`: Discord sends this process the guilds of shard 1 only."""
+    await start_bot(DiscordSettings(shard_ids=[1], shard_count=2))
+
+    (identify,) = fake_discord.identify_payloads
+    assert identify["shard"] == [1, 2]
+
+
+async def test_without_shards_a_process_identifies_as_the_only_one(
+    fake_discord: FakeDiscord, start_bot: StartBot
+) -> None:
+    await start_bot()
+
+    (identify,) = fake_discord.identify_payloads
+    assert "shard" not in identify
+
+
+@pytest.mark.parametrize(
+    ("shards", "problem"),
+    [
+        ("shard_ids = [0]", "shard_ids and shard_count go together"),
+        ("shard_count = 2", "shard_ids and shard_count go together"),
+        ("shard_ids = [2]\nshard_count = 2", "from 0 to shard_count - 1 (1)"),
+        ("shard_ids = [0, 1]\nshard_count = 2", "one Discord shard a process"),
+    ],
+)
+def test_shard_settings_that_cannot_work_are_one_line_errors(shards: str, problem: str, tmp_path: Path) -> None:
+    path = tmp_path / "citebot.toml"
+    path.write_text(f"[discord]\n{shards}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(problem)):
+        load_config(path)

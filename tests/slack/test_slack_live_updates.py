@@ -12,7 +12,7 @@ from fake_slack import FakeSlack
 from support import write_corpus
 
 from bot.answering import bot_service
-from bot.config import Config, CorpusSection
+from bot.config import Config, CorpusSection, LimitsSettings
 
 GENEROUS = 60.0
 ZEBRAS = "Zebras in the northern reserve graze on tall grass in the dry season."
@@ -23,7 +23,10 @@ async def test_added_and_deleted_documents_change_the_answers_without_a_restart(
     fake_slack: FakeSlack, http_bot: Callable[..., Awaitable[Any]], tmp_path: Path
 ) -> None:
     corpus = write_corpus(tmp_path / "corpus", {"lions.txt": "Lions\n\nLions in the southern reserve hunt at dawn.\n"})
-    config = Config(corpus=CorpusSection(path=corpus, index_path=tmp_path / "live.index"))
+    config = Config(
+        corpus=CorpusSection(path=corpus, index_path=tmp_path / "live.index"),
+        limits=LimitsSettings(burst=10_000),  # the test asks again and again until the answer changes
+    )
     async with bot_service(config) as service:
         url = await http_bot(service)
 
