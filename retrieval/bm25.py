@@ -27,14 +27,14 @@ import functools
 import math
 import tempfile
 import threading
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.passage_postings import PassagePostings
 from retrieval.pruning import PostingLists, Workspace, pruned_top_k
 from retrieval.segments import PostingSegments
 
@@ -117,31 +117,43 @@ class Bm25Engine:
         epsilon: float,
         segment_passages: int = _SEGMENT_PASSAGES,
     ) -> Bm25Engine:
-        """Index tokenised passages (any iterable: a generator keeps only one chunk of token lists alive).
+        """Index tokenised passages (any iterable: a generator keeps only one chunk of token lists alive)."""
+        return cls.from_postings(
+            map(PassagePostings.from_token_lists, _batched(passages, min(_BUILD_CHUNK_PASSAGES, segment_passages))),
+            k1=k1,
+            b=b,
+            epsilon=epsilon,
+            segment_passages=segment_passages,
+        )
 
-        Postings are sorted term-major a segment of `segment_passages` at a time and merged at the end
-        (retrieval/segments.py), so the memory needed beyond the finished engine is one segment's.
+    @classmethod
+    def from_postings(
+        cls,
+        blocks: Iterable[PassagePostings],
+        *,
+        k1: float,
+        b: float,
+        epsilon: float,
+        segment_passages: int = _SEGMENT_PASSAGES,
+    ) -> Bm25Engine:
+        """Index passages already counted (retrieval/passage_postings.py), block after block, in passage order.
+
+        Only the blocks' distinct terms and (tf, length) pairs are looked up; postings are sorted term-major a
+        segment of `segment_passages` at a time and merged at the end (retrieval/segments.py), so the memory
+        needed beyond the finished engine is one segment's.
         """
-        vocabulary: defaultdict[str, int] = defaultdict()
-        vocabulary.default_factory = vocabulary.__len__  # a new term gets the next id, in first-seen order
-        term_id = vocabulary.__getitem__
+        vocabulary: dict[str, int] = {}
         pair_codes: dict[tuple[int, int], int] = {}
         length_total = 0
         with tempfile.TemporaryDirectory(prefix="citebot-segments-") as spill:
             segments = PostingSegments(Path(spill), segment_passages)
-            batch_ids: list[int] = []
-            batch_lengths: list[int] = []
-            for tokens in passages:
-                batch_ids.extend(map(term_id, tokens))
-                batch_lengths.append(len(tokens))
-                if len(batch_lengths) == min(_BUILD_CHUNK_PASSAGES, segment_passages):
-                    _add_chunk(batch_ids, batch_lengths, pair_codes, segments, len(vocabulary))
-                    length_total += sum(batch_lengths)
-                    batch_ids, batch_lengths = [], []
-            if batch_lengths:
-                _add_chunk(batch_ids, batch_lengths, pair_codes, segments, len(vocabulary))
-                length_total += sum(batch_lengths)
-            del batch_ids
+            for block in blocks:
+                term_ids = _global_ids(vocabulary, block.terms, np.int32)
+                codes = _global_ids(pair_codes, block.pairs, _code_dtype(len(pair_codes) + len(block.pairs)))
+                segments.add_chunk(
+                    term_ids[block.term_ids], codes[block.pair_ids], block.posting_counts, len(vocabulary)
+                )
+                length_total += int(block.lengths.sum())
             indptr, passage_ids, codes = segments.merge(len(vocabulary), _code_dtype(len(pair_codes)))
 
         passage_count = segments.passage_count
@@ -356,38 +368,25 @@ def _best(scores: FloatArray, k: int) -> list[tuple[int, float]]:
     return [(int(ids[i]), float(values[i])) for i in best]
 
 
-def _add_chunk(
-    term_ids: list[int],
-    lengths: list[int],
-    pair_codes: dict[tuple[int, int], int],
-    segments: PostingSegments,
-    vocabulary_size: int,
-) -> None:
-    """Turn a chunk of passages into (passage, term, code) postings, sorted by passage then term."""
-    tokens = np.asarray(term_ids, dtype=np.int64)
-    length_array = np.asarray(lengths, dtype=np.int64)
-    span = int(tokens.max()) + 1 if len(tokens) else 1
-    local_passage = np.repeat(np.arange(len(lengths), dtype=np.int64), length_array)
-    keys, frequencies = np.unique(local_passage * span + tokens, return_counts=True)
-    passage_of_posting = keys // span
-    posting_lengths = length_array[passage_of_posting]
-    # Code every distinct (tf, passage length) pair; a chunk has only a few thousand of them.
-    length_span = int(length_array.max(initial=0)) + 1
-    distinct, inverse = np.unique(frequencies * length_span + posting_lengths, return_inverse=True)
-    distinct_frequencies, distinct_lengths = np.divmod(distinct, length_span)
-    local_to_global = np.array(
-        [
-            pair_codes.setdefault((tf, dl), len(pair_codes))
-            for tf, dl in zip(distinct_frequencies.tolist(), distinct_lengths.tolist(), strict=True)
-        ],
-        dtype=np.int64,
-    ).astype(_code_dtype(len(pair_codes)))
-    segments.add_chunk(
-        (keys % span).astype(np.int32),
-        local_to_global[inverse],
-        np.bincount(passage_of_posting, minlength=len(lengths)).astype(np.int64),
-        vocabulary_size,
-    )
+def _batched(passages: Iterable[Sequence[str]], size: int) -> Iterator[list[Sequence[str]]]:
+    batch: list[Sequence[str]] = []
+    for passage in passages:
+        batch.append(passage)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _global_ids(
+    names: dict[Any, int], local: Sequence[Any], dtype: type[np.integer[Any]]
+) -> npt.NDArray[np.integer[Any]]:
+    """The corpus-wide id of each local name; a name not seen before gets the next id, in local order."""
+    known = names.get
+    new = [name for name in local if known(name) is None]
+    names.update(zip(new, range(len(names), len(names) + len(new)), strict=True))
+    return np.fromiter(map(names.__getitem__, local), dtype=np.int64, count=len(local)).astype(dtype)
 
 
 def _term_max_weights(

@@ -44,6 +44,7 @@ from retrieval.index_file import (
     read_index_file,
     write_index_file,
 )
+from retrieval.passage_postings import PassagePostings
 from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
@@ -248,7 +249,7 @@ class CorpusIndex:
         anchors: list[str] = []
         document_sections = [0]
 
-        def passage_terms() -> Iterator[list[str]]:
+        def passage_postings() -> Iterator[PassagePostings]:
             nonlocal line_chars
             sentences = 0
             for doc_id, doc in enumerate(chunked):
@@ -273,10 +274,9 @@ class CorpusIndex:
                     left_out[reason] = left_out.get(reason, 0) + chars
                 if doc.left_out:
                     shares.append((documents[doc_id].source, sum(doc.left_out.values()) / doc.line_chars))
-                for terms in doc.passage_terms:
-                    yield terms.split()
+                yield doc.postings
 
-        engine = Bm25Engine.build(passage_terms(), k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
+        engine = Bm25Engine.from_postings(passage_postings(), k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
         arrays: dict[str, np.ndarray] = {name: _concatenate(found) for name, found in parts.items()}
         arrays["document_sentences"] = np.array(document_sentences, dtype=np.int64)
         spans = np.concatenate([np.empty((0, 2), np.int64), *section_spans]).astype(np.int64, copy=False)
