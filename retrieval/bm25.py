@@ -27,6 +27,7 @@ import functools
 import math
 import tempfile
 import threading
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from retrieval.passage_postings import PassagePostings
+from retrieval.passage_postings import PassagePostings, TermTable, first_seen_ids, first_seen_names
 from retrieval.pruning import PostingLists, Workspace, pruned_top_k
 from retrieval.segments import PostingSegments
 
@@ -135,31 +136,45 @@ class Bm25Engine:
         b: float,
         epsilon: float,
         segment_passages: int = _SEGMENT_PASSAGES,
+        table: TermTable | None = None,
     ) -> Bm25Engine:
         """Index passages already counted (retrieval/passage_postings.py), block after block, in passage order.
 
         Only the blocks' distinct terms and (tf, length) pairs are looked up; postings are sorted term-major a
         segment of `segment_passages` at a time and merged at the end (retrieval/segments.py), so the memory
-        needed beyond the finished engine is one segment's.
+        needed beyond the finished engine is one segment's. With a `table` (a live index's, kept between builds)
+        the blocks are named all at once by the ids it gave them before: the same engine, without looking up
+        again the terms of the documents that did not change.
         """
-        vocabulary: dict[str, int] = {}
-        pair_codes: dict[tuple[int, int], int] = {}
+        names: defaultdict[str, int] = first_seen_names()
+        pair_codes: defaultdict[tuple[int, int], int] = first_seen_names()
+        if table is None:  # streamed: each block's terms are named as it comes
+            named: Iterable[tuple[PassagePostings, IntArray]] = (
+                (block, first_seen_ids(names, block.terms)) for block in blocks
+            )
+        else:  # all at once, by the table's ids: only blocks it has not seen are looked up term by term
+            listed = list(blocks)
+            terms, ids = table.vocabulary(listed)
+            named = zip(listed, ids, strict=True)
         length_total = 0
         with tempfile.TemporaryDirectory(prefix="citebot-segments-") as spill:
             segments = PostingSegments(Path(spill), segment_passages)
-            for block in blocks:
-                term_ids = _global_ids(vocabulary, block.terms, np.int32)
-                codes = _global_ids(pair_codes, block.pairs, _code_dtype(len(pair_codes) + len(block.pairs)))
+            for block, term_ids in named:
+                codes = first_seen_ids(pair_codes, block.pairs).astype(_code_dtype(len(pair_codes)))
                 segments.add_chunk(
-                    term_ids[block.term_ids], codes[block.pair_ids], block.posting_counts, len(vocabulary)
+                    term_ids.astype(np.int32)[block.term_ids],
+                    codes[block.pair_ids],
+                    block.posting_counts,
+                    len(names) if table is None else len(terms),
                 )
                 length_total += int(block.lengths.sum())
-            indptr, passage_ids, codes = segments.merge(len(vocabulary), _code_dtype(len(pair_codes)))
+            if table is None:
+                terms = list(names)  # by id, that is in first-seen order
+            del names
+            indptr, passage_ids, codes = segments.merge(len(terms), _code_dtype(len(pair_codes)))
 
         passage_count = segments.passage_count
         average_length = length_total / passage_count if passage_count else 0.0
-        terms = list(vocabulary)  # by id, that is in first-seen order
-        del vocabulary
         blob, offsets = _encode_vocabulary(terms)
         # Python orders str by code point, which is also the byte order of their UTF-8 encodings.
         order = np.array(sorted(range(len(terms)), key=terms.__getitem__), dtype=np.int32)
@@ -377,16 +392,6 @@ def _batched(passages: Iterable[Sequence[str]], size: int) -> Iterator[list[Sequ
             batch = []
     if batch:
         yield batch
-
-
-def _global_ids(
-    names: dict[Any, int], local: Sequence[Any], dtype: type[np.integer[Any]]
-) -> npt.NDArray[np.integer[Any]]:
-    """The corpus-wide id of each local name; a name not seen before gets the next id, in local order."""
-    known = names.get
-    new = [name for name in local if known(name) is None]
-    names.update(zip(new, range(len(names), len(names) + len(new)), strict=True))
-    return np.fromiter(map(names.__getitem__, local), dtype=np.int64, count=len(local)).astype(dtype)
 
 
 def _term_max_weights(

@@ -44,7 +44,7 @@ from retrieval.index_file import (
     read_index_file,
     write_index_file,
 )
-from retrieval.passage_postings import PassagePostings
+from retrieval.passage_postings import PassagePostings, TermTable
 from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
@@ -235,9 +235,11 @@ class CorpusIndex:
         skipped: list[SkippedFile],
         settings: RetrievalSettings,
         progress: Progress | None = None,
+        terms: TermTable | None = None,
     ) -> CorpusIndex:
         """The index of documents already chunked (`chunked` in the same order, consumed as a stream): the
-        engine, whose statistics are corpus-wide, is always built over every passage."""
+        engine, whose statistics are corpus-wide, is always built over every passage (from their counted terms;
+        with `terms`, a table kept between builds, by the ids it gave them before)."""
         parts: dict[str, list[np.ndarray]] = {name: [] for name in _PASSAGE_ARRAYS}
         aliases: Aliases = {}
         line_chars = 0

@@ -14,14 +14,17 @@ first-seen order too: the order a token-by-token build gives, which rank-bm25's 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
+Name = TypeVar("Name", bound=Hashable)
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,8 +46,7 @@ class PassagePostings:
     @classmethod
     def from_token_lists(cls, passages: Sequence[Sequence[str]]) -> PassagePostings:
         """Count the terms of some passages (each a list of tokens; a repeated token counts again)."""
-        local: defaultdict[str, int] = defaultdict()
-        local.default_factory = local.__len__  # a new term gets the next id, in first-seen order
+        local: defaultdict[str, int] = first_seen_names()
         tokens = np.fromiter(map(local.__getitem__, chain.from_iterable(passages)), dtype=np.int64)
         lengths = np.fromiter(map(len, passages), dtype=np.int64, count=len(passages))
         span = max(len(local), 1)
@@ -72,3 +74,45 @@ class PassagePostings:
             self.terms[term]: self.pairs[pair][0]
             for term, pair in zip(self.term_ids[start:stop].tolist(), self.pair_ids[start:stop].tolist(), strict=True)
         }
+
+
+def first_seen_names() -> defaultdict[Any, int]:
+    """A dictionary that gives a name it has not seen the next id: ids in first-seen order."""
+    names: defaultdict[Any, int] = defaultdict()
+    names.default_factory = names.__len__
+    return names
+
+
+def first_seen_ids(names: defaultdict[Name, int], local: Sequence[Name]) -> IntArray:
+    """The ids of `local` names in `names` (a `first_seen_names`), naming the new ones in order."""
+    return np.fromiter(map(names.__getitem__, local), dtype=np.int64, count=len(local))
+
+
+class TermTable:
+    """An id for every term ever seen, and each block's terms in it, kept between a live index's builds: naming
+    a corpus's terms in first-seen order is then numpy work over the blocks' ids, and only the blocks of the
+    documents cut again are looked up term by term. It only grows (a removed document's terms stay)."""
+
+    def __init__(self) -> None:
+        self._ids: defaultdict[str, int] = first_seen_names()
+        self._blocks: WeakKeyDictionary[PassagePostings, IntArray] = WeakKeyDictionary()
+
+    def vocabulary(self, blocks: Sequence[PassagePostings]) -> tuple[list[str], list[IntArray]]:
+        """The blocks' terms in first-seen order, and each block's term ids in that vocabulary: what naming
+        them one by one, block after block, gives."""
+        stable = [self._stable_ids(block) for block in blocks]
+        every = np.concatenate([np.zeros(0, dtype=np.int64), *stable])
+        distinct, first, inverse = np.unique(every, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")
+        rank = np.empty(len(distinct), dtype=np.int64)
+        rank[order] = np.arange(len(distinct), dtype=np.int64)
+        ids = rank[inverse.reshape(-1)]
+        known = list(self._ids)
+        vocabulary = [known[term] for term in distinct[order].tolist()]
+        return vocabulary, np.split(ids, np.cumsum([len(block) for block in stable])[:-1].tolist())
+
+    def _stable_ids(self, block: PassagePostings) -> IntArray:
+        found = self._blocks.get(block)
+        if found is None:
+            found = self._blocks[block] = first_seen_ids(self._ids, block.terms)
+        return found
