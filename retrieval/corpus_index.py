@@ -66,6 +66,7 @@ _PASSAGE_ARRAYS = (
     "passage_label_end",
 )
 IntArray = npt.NDArray[np.int64]
+_TRIM_BYTES = 64 << 20  # give freed texts back to the system each time this much more text has moved
 Progress = Callable[[str, int, int], None]  # (stage, done, total): for a progress bar on long builds
 
 
@@ -278,6 +279,8 @@ class CorpusIndex:
                 document_sections.append(len(anchors))
                 merge_aliases(aliases, doc.aliases)
                 _move_text(documents, doc_id, text_blob, text_offsets)
+                if int(text_offsets[doc_id + 1]) // _TRIM_BYTES > int(text_offsets[doc_id]) // _TRIM_BYTES:
+                    give_back_freed_memory()  # the texts moved so far, while the blob fills
                 line_chars += doc.line_chars
                 for reason, chars in doc.left_out.items():
                     left_out[reason] = left_out.get(reason, 0) + chars
