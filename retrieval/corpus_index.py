@@ -290,7 +290,8 @@ class CorpusIndex:
             give_back_freed_memory()  # the texts just moved, before the engine's arrays are made
 
         engine = Bm25Engine.from_postings(passage_postings(), k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
-        arrays: dict[str, np.ndarray] = {name: _concatenate(found) for name, found in parts.items()}
+        # Each table's per-document pieces are let go as soon as it is joined: they are as big as the table.
+        arrays: dict[str, np.ndarray] = {name: _concatenate(parts.pop(name)) for name in _PASSAGE_ARRAYS}
         arrays["document_sentences"] = np.array(document_sentences, dtype=np.int64)
         spans = np.concatenate([np.empty((0, 2), np.int64), *section_spans]).astype(np.int64, copy=False)
         arrays["section_start"], arrays["section_end"] = spans[:, 0].copy(), spans[:, 1].copy()
