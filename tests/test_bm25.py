@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
+from retrieval import segments
 from retrieval.bm25 import Bm25Engine
 from retrieval.index_file import read_index_file, write_index_file
 from retrieval.passage_postings import PassagePostings, TermTable
@@ -185,6 +186,15 @@ class TestShape:
             np.testing.assert_array_equal(merged[name], whole[name])
         # Codes are numbered as chunks meet them; what they stand for, each posting's tf-part, is the same.
         np.testing.assert_array_equal(merged["code_weights"][merged["codes"]], whole["code_weights"][whole["codes"]])
+
+    def test_a_merge_in_small_pieces_equals_a_build_in_one(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Segments scattered into the final arrays a few postings at a time land exactly where they belong."""
+        corpus = zipfian_corpus(3000, 800, seed=19)
+        whole, _ = Bm25Engine.build(corpus, **PARAMETERS, segment_passages=700).to_arrays()
+        monkeypatch.setattr(segments, "_MERGE_PIECE_POSTINGS", 50)
+        pieces, _ = Bm25Engine.build(corpus, **PARAMETERS, segment_passages=700).to_arrays()
+        for name in ("vocab_blob", "idf", "indptr", "passages", "codes", "term_max_weights"):
+            np.testing.assert_array_equal(pieces[name], whole[name])
 
     def test_a_term_table_kept_between_builds_gives_the_engine_a_fresh_build_gives(self) -> None:
         """Blocks named by a table that has seen other corpora (and these blocks, in another order) index
