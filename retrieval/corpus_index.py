@@ -7,8 +7,6 @@ index so that quotes are sliced from exactly the text that was indexed.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -46,6 +44,7 @@ from retrieval.index_file import (
     read_index_file,
     write_index_file,
 )
+from retrieval.memory import give_back_freed_memory
 from retrieval.passage_postings import PassagePostings, TermTable
 from retrieval.settings import RetrievalSettings
 
@@ -291,7 +290,10 @@ class CorpusIndex:
 
         engine = Bm25Engine.from_postings(passage_postings(), k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
         # Each table's per-document pieces are let go as soon as it is joined: they are as big as the table.
-        arrays: dict[str, np.ndarray] = {name: _concatenate(parts.pop(name)) for name in _PASSAGE_ARRAYS}
+        arrays: dict[str, np.ndarray] = {}
+        for name in _PASSAGE_ARRAYS:
+            arrays[name] = _concatenate(parts.pop(name))
+            give_back_freed_memory()
         arrays["document_sentences"] = np.array(document_sentences, dtype=np.int64)
         spans = np.concatenate([np.empty((0, 2), np.int64), *section_spans]).astype(np.int64, copy=False)
         arrays["section_start"], arrays["section_end"] = spans[:, 0].copy(), spans[:, 1].copy()
@@ -390,13 +392,6 @@ def _move_text(documents: list[Document], doc_id: int, blob: npt.NDArray[np.uint
     document = documents[doc_id]
     blob[offsets[doc_id] : offsets[doc_id + 1]] = np.frombuffer(document.text.encode("utf-8"), dtype=np.uint8)
     documents[doc_id] = replace(document, text="")
-
-
-def give_back_freed_memory() -> None:
-    """Return the heap's free pages to the system (glibc's malloc_trim): freed texts of a large corpus stay in
-    the process's memory otherwise, since later big arrays are mapped apart and never reuse them."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).malloc_trim(0)
 
 
 # ---------------------------------------------------------------------- opening

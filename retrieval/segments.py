@@ -20,6 +20,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse
 
+from retrieval.memory import give_back_freed_memory
+
 IntArray = npt.NDArray[np.int64]
 _MERGE_PIECE_POSTINGS = 1 << 22
 CodeArray = npt.NDArray[np.unsignedinteger[Any]]
@@ -71,6 +73,7 @@ class PostingSegments:
             return indptr, passages, codes.astype(code_dtype, copy=False)
         if self._pending_passages:
             self._spill(vocabulary_size)
+            give_back_freed_memory()  # the pending chunks, before the final arrays are made
         totals = np.zeros(vocabulary_size, dtype=np.int64)
         totals[: len(self._term_totals)] = self._term_totals
         indptr = np.zeros(vocabulary_size + 1, dtype=np.int64)
