@@ -4,7 +4,8 @@
 
 For each size, in one process and one run: a full build (`Retriever.open(rebuild=True)`: read, clean, cut,
 analyse, index, save), then the live re-indexer's first build (it reads everything once), then one file edited
-and re-indexed (`IndexBuilder.build`: changed file read and cut again, engine rebuilt over every passage, saved).
+and re-indexed (`IndexBuilder.build`: changed file read, cut and counted again, the engine rebuilt over every
+passage from the kept documents' counted terms, saved).
 The update's time is reported as a share of the full build's.
 """
 

@@ -28,13 +28,14 @@ import math
 import tempfile
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.passage_postings import PassagePostings, TermTable, first_seen_ids, first_seen_names
 from retrieval.pruning import PostingLists, Workspace, pruned_top_k
 from retrieval.segments import PostingSegments
 
@@ -117,37 +118,63 @@ class Bm25Engine:
         epsilon: float,
         segment_passages: int = _SEGMENT_PASSAGES,
     ) -> Bm25Engine:
-        """Index tokenised passages (any iterable: a generator keeps only one chunk of token lists alive).
+        """Index tokenised passages (any iterable: a generator keeps only one chunk of token lists alive)."""
+        return cls.from_postings(
+            map(PassagePostings.from_token_lists, _batched(passages, min(_BUILD_CHUNK_PASSAGES, segment_passages))),
+            k1=k1,
+            b=b,
+            epsilon=epsilon,
+            segment_passages=segment_passages,
+        )
 
-        Postings are sorted term-major a segment of `segment_passages` at a time and merged at the end
-        (retrieval/segments.py), so the memory needed beyond the finished engine is one segment's.
+    @classmethod
+    def from_postings(
+        cls,
+        blocks: Iterable[PassagePostings],
+        *,
+        k1: float,
+        b: float,
+        epsilon: float,
+        segment_passages: int = _SEGMENT_PASSAGES,
+        table: TermTable | None = None,
+    ) -> Bm25Engine:
+        """Index passages already counted (retrieval/passage_postings.py), block after block, in passage order.
+
+        Only the blocks' distinct terms and (tf, length) pairs are looked up; postings are sorted term-major a
+        segment of `segment_passages` at a time and merged at the end (retrieval/segments.py), so the memory
+        needed beyond the finished engine is one segment's. With a `table` (a live index's, kept between builds)
+        the blocks are named all at once by the ids it gave them before: the same engine, without looking up
+        again the terms of the documents that did not change.
         """
-        vocabulary: defaultdict[str, int] = defaultdict()
-        vocabulary.default_factory = vocabulary.__len__  # a new term gets the next id, in first-seen order
-        term_id = vocabulary.__getitem__
-        pair_codes: dict[tuple[int, int], int] = {}
+        names: defaultdict[str, int] = first_seen_names()
+        pair_codes: defaultdict[tuple[int, int], int] = first_seen_names()
+        if table is None:  # streamed: each block's terms are named as it comes
+            named: Iterable[tuple[PassagePostings, IntArray]] = (
+                (block, first_seen_ids(names, block.terms)) for block in blocks
+            )
+        else:  # all at once, by the table's ids: only blocks it has not seen are looked up term by term
+            listed = list(blocks)
+            terms, ids = table.vocabulary(listed)
+            named = zip(listed, ids, strict=True)
         length_total = 0
         with tempfile.TemporaryDirectory(prefix="citebot-segments-") as spill:
             segments = PostingSegments(Path(spill), segment_passages)
-            batch_ids: list[int] = []
-            batch_lengths: list[int] = []
-            for tokens in passages:
-                batch_ids.extend(map(term_id, tokens))
-                batch_lengths.append(len(tokens))
-                if len(batch_lengths) == min(_BUILD_CHUNK_PASSAGES, segment_passages):
-                    _add_chunk(batch_ids, batch_lengths, pair_codes, segments, len(vocabulary))
-                    length_total += sum(batch_lengths)
-                    batch_ids, batch_lengths = [], []
-            if batch_lengths:
-                _add_chunk(batch_ids, batch_lengths, pair_codes, segments, len(vocabulary))
-                length_total += sum(batch_lengths)
-            del batch_ids
-            indptr, passage_ids, codes = segments.merge(len(vocabulary), _code_dtype(len(pair_codes)))
+            for block, term_ids in named:
+                codes = first_seen_ids(pair_codes, block.pairs).astype(_code_dtype(len(pair_codes)))
+                segments.add_chunk(
+                    term_ids.astype(np.int32)[block.term_ids],
+                    codes[block.pair_ids],
+                    block.posting_counts,
+                    len(names) if table is None else len(terms),
+                )
+                length_total += int(block.lengths.sum())
+            if table is None:
+                terms = list(names)  # by id, that is in first-seen order
+            del names
+            indptr, passage_ids, codes = segments.merge(len(terms), _code_dtype(len(pair_codes)))
 
         passage_count = segments.passage_count
         average_length = length_total / passage_count if passage_count else 0.0
-        terms = list(vocabulary)  # by id, that is in first-seen order
-        del vocabulary
         blob, offsets = _encode_vocabulary(terms)
         # Python orders str by code point, which is also the byte order of their UTF-8 encodings.
         order = np.array(sorted(range(len(terms)), key=terms.__getitem__), dtype=np.int32)
@@ -363,38 +390,15 @@ def _best(scores: FloatArray, k: int) -> list[tuple[int, float]]:
     return [(int(ids[i]), float(values[i])) for i in best]
 
 
-def _add_chunk(
-    term_ids: list[int],
-    lengths: list[int],
-    pair_codes: dict[tuple[int, int], int],
-    segments: PostingSegments,
-    vocabulary_size: int,
-) -> None:
-    """Turn a chunk of passages into (passage, term, code) postings, sorted by passage then term."""
-    tokens = np.asarray(term_ids, dtype=np.int64)
-    length_array = np.asarray(lengths, dtype=np.int64)
-    span = int(tokens.max()) + 1 if len(tokens) else 1
-    local_passage = np.repeat(np.arange(len(lengths), dtype=np.int64), length_array)
-    keys, frequencies = np.unique(local_passage * span + tokens, return_counts=True)
-    passage_of_posting = keys // span
-    posting_lengths = length_array[passage_of_posting]
-    # Code every distinct (tf, passage length) pair; a chunk has only a few thousand of them.
-    length_span = int(length_array.max(initial=0)) + 1
-    distinct, inverse = np.unique(frequencies * length_span + posting_lengths, return_inverse=True)
-    distinct_frequencies, distinct_lengths = np.divmod(distinct, length_span)
-    local_to_global = np.array(
-        [
-            pair_codes.setdefault((tf, dl), len(pair_codes))
-            for tf, dl in zip(distinct_frequencies.tolist(), distinct_lengths.tolist(), strict=True)
-        ],
-        dtype=np.int64,
-    ).astype(_code_dtype(len(pair_codes)))
-    segments.add_chunk(
-        (keys % span).astype(np.int32),
-        local_to_global[inverse],
-        np.bincount(passage_of_posting, minlength=len(lengths)).astype(np.int64),
-        vocabulary_size,
-    )
+def _batched(passages: Iterable[Sequence[str]], size: int) -> Iterator[list[Sequence[str]]]:
+    batch: list[Sequence[str]] = []
+    for passage in passages:
+        batch.append(passage)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _term_max_weights(

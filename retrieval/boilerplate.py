@@ -22,6 +22,7 @@ type 1-2: every document with content is searchable.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -203,6 +204,10 @@ def document_lines(text: str) -> frozenset[str]:
     return frozenset(_normal(text[start:end]) for start, end in logical_lines(text))
 
 
+def _line_digest(normal_line: str) -> bytes:
+    return hashlib.blake2b(normal_line.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+
 def language_sample(lines: Iterable[str]) -> LanguageSample:
     """The prose lines' words, function words and (from lines that read as English) vocabulary."""
     function_words = words = 0
@@ -222,17 +227,27 @@ class BoilerplateFilter:
     """Built once over the whole corpus, since repetition across documents is the strongest evidence."""
 
     def __init__(self, texts: Iterable[str]) -> None:
-        documents_with = Counter[str]()
+        """Lines are counted across documents by an 8-byte digest first, and only those whose digest repeats are
+        counted again as text: a count of every line held the corpus's text a second time (1M passages: GBs)."""
+        texts = texts if isinstance(texts, Sequence) else list(texts)
+        digests_with = Counter[bytes]()
+        digests: list[frozenset[bytes]] = []
         samples: list[LanguageSample] = []
-        documents = words = 0
+        words = 0
         for text in texts:
-            documents += 1
             lines = document_lines(text)
-            documents_with.update(lines)
+            digests.append(frozenset(map(_line_digest, lines)))
+            digests_with.update(digests[-1])
             if words < _LANGUAGE_SAMPLE_WORDS:
                 samples.append(language_sample(lines))
                 words += samples[-1].words
-        self._adopt(documents_with, documents, iter(samples))
+        repeated = {digest for digest, count in digests_with.items() if count > 1}
+        del digests_with
+        documents_with = Counter[str]()  # exact, whatever the digests: a line on one document is never counted
+        for text, found in zip(texts, digests, strict=True):
+            if not repeated.isdisjoint(found):
+                documents_with.update(line for line in document_lines(text) if _line_digest(line) in repeated)
+        self._adopt(documents_with, len(texts), iter(samples))
 
     @classmethod
     def from_evidence(

@@ -2,8 +2,9 @@
 
 Each document is cut on its own (boilerplate needs the whole corpus, so the filter is built first and shared),
 which makes the work embarrassingly parallel: a large corpus is spread over worker processes forked from this
-one, and each passage's terms come back as one space-joined string, far cheaper to pass between processes
-than lists of strings. Results stream back in document order.
+one, and each document's passages come back with their terms already counted (passage_postings.py): a few
+arrays, far cheaper to pass between processes than lists of strings, and the engine's heaviest work done on
+every core. Results stream back in document order.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +27,7 @@ from retrieval.abbreviations import Aliases, find_aliases
 from retrieval.analysis import analyze
 from retrieval.boilerplate import BoilerplateFilter, Line, LineKind, Reason, content_blocks, left_out
 from retrieval.documents import Document, Manifest, lines_at
+from retrieval.passage_postings import PassagePostings
 from retrieval.passages import chunk_block
 from retrieval.sections import LABEL, SECTION, Heading, Sections, document_context, find_sections
 from retrieval.settings import RetrievalSettings
@@ -39,7 +42,7 @@ class ChunkedDocument:
     sentences: npt.NDArray[np.int64]  # (n, 2): start, end character offsets into the document's text
     sentence_lines: npt.NDArray[np.int64]  # (n,): the line each sentence starts on (1-based)
     passages: npt.NDArray[np.int64]  # (m, 2): [first, stop) over this document's sentences
-    passage_terms: list[str]  # each passage's terms, joined by spaces (terms hold no whitespace)
+    postings: PassagePostings  # each passage's terms, counted (for the engine; see passage_postings.py)
     headings: npt.NDArray[np.int64]  # (m, 4): each passage's section and label spans, (-1, -1) where none
     aliases: Aliases
     line_chars: int  # characters on the document's non-blank lines
@@ -153,12 +156,12 @@ def _chunk_document(
         base = len(sentences)
         sentences.extend(block_sentences)
         passages.extend((base + first, base + stop) for first, stop in block_passages)
-    sentence_terms = [" ".join(analyze(doc.text[start:end])) for start, end in sentences]
+    sentence_terms = [analyze(doc.text[start:end]) for start, end in sentences]
     # Context terms: what the document and the section are about, which a passage's own words may not say.
-    document_terms = " ".join(analyze(document_context(doc.title, doc.source)))
+    document_terms = analyze(document_context(doc.title, doc.source))
     sections, anchors = document_sections(doc)
     headings: list[tuple[int, int, int, int]] = []
-    passage_terms = []
+    passage_terms: list[list[str]] = []
     for first, stop in passages:
         begins = sentences[first][0]
         spans = [
@@ -166,13 +169,13 @@ def _chunk_document(
             for heading in sections.context_before(begins)
         ]
         headings.append((*spans[0], *spans[1]))
-        context = [document_terms, *(" ".join(analyze(doc.text[s:e])) for s, e in spans if s >= 0)]
-        passage_terms.append(" ".join(filter(None, [*sentence_terms[first:stop], *context])))
+        context = [document_terms, *(analyze(doc.text[s:e]) for s, e in spans if s >= 0)]
+        passage_terms.append(list(chain.from_iterable([*sentence_terms[first:stop], *context])))
     return ChunkedDocument(
         _pairs(sentences),
         np.array(lines_at(doc.text, [start for start, _ in sentences]), dtype=np.int64),
         _pairs(passages),
-        passage_terms,
+        PassagePostings.from_token_lists(passage_terms),
         np.array(headings, dtype=np.int64).reshape(-1, 4),
         find_aliases([doc.text]),
         sum(line.end - line.start for line in lines),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,6 +44,8 @@ from retrieval.index_file import (
     read_index_file,
     write_index_file,
 )
+from retrieval.memory import give_back_freed_memory
+from retrieval.passage_postings import PassagePostings, TermTable
 from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ _PASSAGE_ARRAYS = (
     "passage_label_end",
 )
 IntArray = npt.NDArray[np.int64]
+_TRIM_BYTES = 64 << 20  # give freed texts back to the system each time this much more text has moved
 Progress = Callable[[str, int, int], None]  # (stage, done, total): for a progress bar on long builds
 
 
@@ -234,9 +237,14 @@ class CorpusIndex:
         skipped: list[SkippedFile],
         settings: RetrievalSettings,
         progress: Progress | None = None,
+        terms: TermTable | None = None,
     ) -> CorpusIndex:
         """The index of documents already chunked (`chunked` in the same order, consumed as a stream): the
-        engine, whose statistics are corpus-wide, is always built over every passage."""
+        engine, whose statistics are corpus-wide, is always built over every passage (from their counted terms;
+        with `terms`, a table kept between builds, by the ids it gave them before).
+
+        Each document's text is moved into the index's UTF-8 blob as soon as it is chunked, and `documents` is
+        left holding documents without text: the corpus's text is never held twice."""
         parts: dict[str, list[np.ndarray]] = {name: [] for name in _PASSAGE_ARRAYS}
         aliases: Aliases = {}
         line_chars = 0
@@ -247,8 +255,9 @@ class CorpusIndex:
         section_spans: list[np.ndarray] = []
         anchors: list[str] = []
         document_sections = [0]
+        text_blob, text_offsets = _empty_text_blob(documents)
 
-        def passage_terms() -> Iterator[list[str]]:
+        def passage_postings() -> Iterator[PassagePostings]:
             nonlocal line_chars
             sentences = 0
             for doc_id, doc in enumerate(chunked):
@@ -268,23 +277,30 @@ class CorpusIndex:
                 anchors.extend(doc.anchors)
                 document_sections.append(len(anchors))
                 merge_aliases(aliases, doc.aliases)
+                _move_text(documents, doc_id, text_blob, text_offsets)
+                if int(text_offsets[doc_id + 1]) // _TRIM_BYTES > int(text_offsets[doc_id]) // _TRIM_BYTES:
+                    give_back_freed_memory()  # the texts moved so far, while the blob fills
                 line_chars += doc.line_chars
                 for reason, chars in doc.left_out.items():
                     left_out[reason] = left_out.get(reason, 0) + chars
                 if doc.left_out:
                     shares.append((documents[doc_id].source, sum(doc.left_out.values()) / doc.line_chars))
-                for terms in doc.passage_terms:
-                    yield terms.split()
+                yield doc.postings
+            give_back_freed_memory()  # the texts just moved, before the engine's arrays are made
 
-        engine = Bm25Engine.build(passage_terms(), k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
-        arrays: dict[str, np.ndarray] = {name: _concatenate(found) for name, found in parts.items()}
+        engine = Bm25Engine.from_postings(passage_postings(), k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
+        # Each table's per-document pieces are let go as soon as it is joined: they are as big as the table.
+        arrays: dict[str, np.ndarray] = {}
+        for name in _PASSAGE_ARRAYS:
+            arrays[name] = _concatenate(parts.pop(name))
+            give_back_freed_memory()
         arrays["document_sentences"] = np.array(document_sentences, dtype=np.int64)
         spans = np.concatenate([np.empty((0, 2), np.int64), *section_spans]).astype(np.int64, copy=False)
         arrays["section_start"], arrays["section_end"] = spans[:, 0].copy(), spans[:, 1].copy()
         arrays["document_sections"] = np.array(document_sections, dtype=np.int64)
         arrays["page_start"] = _concatenate([np.array(d.pages, dtype=np.int64) for d in documents])
         arrays["document_pages"] = np.cumsum([0, *(len(d.pages) for d in documents)], dtype=np.int64)
-        arrays["text_blob"], arrays["text_offsets"] = _text_blob(documents)
+        arrays["text_blob"], arrays["text_offsets"] = text_blob, text_offsets
         infos = [DocumentInfo(d.source, d.title, d.url, d.date, d.author, d.file_format, d.derived) for d in documents]
         worst = sorted(shares, key=lambda item: (-item[1], item[0]))[:_WORST_DOCUMENTS]
         cleaning = CleaningReport(line_chars, left_out, worst)
@@ -364,14 +380,18 @@ def _concatenate(parts: list[np.ndarray]) -> IntArray:
     return np.concatenate([np.empty(0, np.int64), *parts]).astype(np.int64, copy=False)
 
 
-def _text_blob(documents: list[Document]) -> tuple[npt.NDArray[np.uint8], IntArray]:
-    """All texts as one UTF-8 array and each document's byte offsets, written in place (no joined copy)."""
+def _empty_text_blob(documents: list[Document]) -> tuple[npt.NDArray[np.uint8], IntArray]:
+    """Room for every text as UTF-8 and each document's byte offsets (untouched pages cost no memory yet)."""
     sizes = [len(doc.text) if doc.text.isascii() else len(doc.text.encode("utf-8")) for doc in documents]
     offsets = np.cumsum([0, *sizes], dtype=np.int64)
-    blob = np.empty(int(offsets[-1]), dtype=np.uint8)
-    for doc, start, end in zip(documents, offsets[:-1], offsets[1:], strict=True):
-        blob[start:end] = np.frombuffer(doc.text.encode("utf-8"), dtype=np.uint8)
-    return blob, offsets
+    return np.empty(int(offsets[-1]), dtype=np.uint8), offsets
+
+
+def _move_text(documents: list[Document], doc_id: int, blob: npt.NDArray[np.uint8], offsets: IntArray) -> None:
+    """Copy a document's text into the blob and drop it from the list, so it can be freed."""
+    document = documents[doc_id]
+    blob[offsets[doc_id] : offsets[doc_id + 1]] = np.frombuffer(document.text.encode("utf-8"), dtype=np.uint8)
+    documents[doc_id] = replace(document, text="")
 
 
 # ---------------------------------------------------------------------- opening

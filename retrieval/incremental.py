@@ -9,7 +9,9 @@ only the files whose digest changed, rebuilds the filter from every document's e
 document again only if the new filter differs from the old on something that document depends on: the verdict on
 one of its lines, the corpus's language, or a word it looked up in the vocabulary. The BM25 engine, whose
 statistics (idf, average length) are corpus-wide, is built over every passage each time, in document order, as
-a full build does: the index, and so every answer, is the one a full build makes.
+a full build does: the index, and so every answer, is the one a full build makes. It is built from each
+document's counted terms, kept with its chunks (passage_postings.py), named by a term table kept between builds,
+so only the documents cut again are counted and looked up term by term; the rest is sorting arrays.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from retrieval.documents import (
 from retrieval.formats import Extracted
 from retrieval.index_cache import FileState, default_index_path, file_states, index_key, previous_file_states
 from retrieval.index_file import NotAnIndexError, check_index_path
+from retrieval.passage_postings import TermTable
 from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
@@ -108,6 +111,7 @@ class IndexBuilder:
         self.key: str | None = None  # the key of the index last built, or adopted
         self.counts = BuildCounts()
         self._cache = _Cache()
+        self._terms = TermTable()  # every term's id for good: only the documents cut again are looked up
 
     def adopt(self, key: str | None) -> None:
         """The index being served has this key: a corpus that still hashes to it needs no build."""
@@ -183,7 +187,7 @@ class IndexBuilder:
                 kept.chunked = chunked
         except SlowPatternError as error:
             raise CorpusError(f"{self.corpus_dir / MANIFEST_NAME}: {error}") from None
-        index = CorpusIndex.assemble(documents, _chunks(in_order), skipped, self.settings)
+        index = CorpusIndex.assemble(documents, _chunks(in_order), skipped, self.settings, terms=self._terms)
         if self.settings.dense and self.encoder is not None:
             index.add_dense_vectors(self.encoder)
         saved = True

@@ -20,7 +20,10 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse
 
+from retrieval.memory import give_back_freed_memory
+
 IntArray = npt.NDArray[np.int64]
+_MERGE_PIECE_POSTINGS = 1 << 22
 CodeArray = npt.NDArray[np.unsignedinteger[Any]]
 
 
@@ -70,6 +73,7 @@ class PostingSegments:
             return indptr, passages, codes.astype(code_dtype, copy=False)
         if self._pending_passages:
             self._spill(vocabulary_size)
+            give_back_freed_memory()  # the pending chunks, before the final arrays are made
         totals = np.zeros(vocabulary_size, dtype=np.int64)
         totals[: len(self._term_totals)] = self._term_totals
         indptr = np.zeros(vocabulary_size + 1, dtype=np.int64)
@@ -81,12 +85,19 @@ class PostingSegments:
             counts = np.load(segment.path.with_suffix(".counts.npy"))
             segment_passages = np.load(segment.path.with_suffix(".passages.npy"), mmap_mode="r")
             segment_codes = np.load(segment.path.with_suffix(".codes.npy"), mmap_mode="r")
-            terms = len(counts)
-            starts = np.cumsum(counts) - counts  # where each term's postings begin inside the segment
-            destination = np.repeat(filled[:terms] - starts, counts) + np.arange(segment.postings, dtype=np.int64)
-            passages[destination] = segment_passages + np.int32(segment.first_passage)
-            codes[destination] = segment_codes
-            filled[:terms] += counts
+            ends = np.cumsum(counts)  # where each term's postings end inside the segment
+            first = 0
+            while first < len(counts):  # a few million postings at a time: the scatter's indexes stay small
+                start = int(ends[first] - counts[first])
+                last = max(int(np.searchsorted(ends, start + _MERGE_PIECE_POSTINGS, side="right")), first + 1)
+                stop = int(ends[last - 1])
+                piece = counts[first:last]
+                destination = np.repeat(filled[first:last] - (ends[first:last] - piece), piece)
+                destination += np.arange(start, stop, dtype=np.int64)
+                passages[destination] = segment_passages[start:stop] + np.int32(segment.first_passage)
+                codes[destination] = segment_codes[start:stop]
+                filled[first:last] += piece
+                first = last
             del segment_passages, segment_codes
             for suffix in (".counts.npy", ".passages.npy", ".codes.npy"):
                 segment.path.with_suffix(suffix).unlink()

@@ -11,8 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
+from retrieval import segments
 from retrieval.bm25 import Bm25Engine
 from retrieval.index_file import read_index_file, write_index_file
+from retrieval.passage_postings import PassagePostings, TermTable
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
 PARAMETERS = {"k1": 1.5, "b": 0.75, "epsilon": 0.25}
@@ -199,6 +201,30 @@ class TestShape:
             np.testing.assert_array_equal(merged[name], whole[name])
         # Codes are numbered as chunks meet them; what they stand for, each posting's tf-part, is the same.
         np.testing.assert_array_equal(merged["code_weights"][merged["codes"]], whole["code_weights"][whole["codes"]])
+
+    def test_a_merge_in_small_pieces_equals_a_build_in_one(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Segments scattered into the final arrays a few postings at a time land exactly where they belong."""
+        corpus = zipfian_corpus(3000, 800, seed=19)
+        whole, _ = Bm25Engine.build(corpus, **PARAMETERS, segment_passages=700).to_arrays()
+        monkeypatch.setattr(segments, "_MERGE_PIECE_POSTINGS", 50)
+        pieces, _ = Bm25Engine.build(corpus, **PARAMETERS, segment_passages=700).to_arrays()
+        for name in ("vocab_blob", "idf", "indptr", "passages", "codes", "term_max_weights"):
+            np.testing.assert_array_equal(pieces[name], whole[name])
+
+    def test_a_term_table_kept_between_builds_gives_the_engine_a_fresh_build_gives(self) -> None:
+        """Blocks named by a table that has seen other corpora (and these blocks, in another order) index
+        exactly as a build that names every term as it comes: same vocabulary order, postings, idf, scores."""
+        corpus = zipfian_corpus(2000, 900, seed=23)
+        blocks = [PassagePostings.from_token_lists(corpus[start : start + 97]) for start in range(0, 2000, 97)]
+        table = TermTable()
+        other = zipfian_corpus(300, 3000, seed=24)
+        Bm25Engine.from_postings([PassagePostings.from_token_lists(other), *blocks[::-1]], **PARAMETERS, table=table)
+        fresh, fresh_meta = Bm25Engine.build(corpus, **PARAMETERS).to_arrays()
+        named, named_meta = Bm25Engine.from_postings(blocks, **PARAMETERS, table=table).to_arrays()
+        assert named_meta == fresh_meta
+        for name in ("vocab_blob", "vocab_offsets", "vocab_order", "idf", "indptr", "passages", "term_max_weights"):
+            np.testing.assert_array_equal(named[name], fresh[name])
+        np.testing.assert_array_equal(named["code_weights"][named["codes"]], fresh["code_weights"][fresh["codes"]])
 
     def test_build_accepts_a_generator(self) -> None:
         corpus = zipfian_corpus(300, 400, seed=10)

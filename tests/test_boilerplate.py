@@ -27,6 +27,17 @@ def test_line_repeated_across_documents_is_boilerplate() -> None:
     assert kinds(cleaner, first)[ARTICLE.splitlines()[0]] == "content"
 
 
+def test_lines_are_counted_across_documents_exactly_whatever_the_texts_come_in() -> None:
+    """Counting by digest first keeps the counts exact: each repeated line, and only those, with its count."""
+    texts = [ARTICLE + DISCLAIMER, "Rates stayed on hold.\n" + DISCLAIMER, "Rates stayed on hold.\n", DISCLAIMER]
+    for given in (texts, iter(texts)):
+        cleaner = BoilerplateFilter(given)
+        assert cleaner.repeated_lines == {"rates stayed on hold.", " ".join(DISCLAIMER.split()).casefold()}
+        assert cleaner.line_verdict("rates stayed on hold.") == 1
+        assert cleaner.line_verdict(" ".join(DISCLAIMER.split()).casefold()) == 2  # on 3 documents: furniture
+        assert cleaner.line_verdict(ARTICLE.splitlines()[0].casefold()) == 0
+
+
 def test_navigation_run_in_another_language_is_boilerplate() -> None:
     page = "Log ind\nAbonnement\nForside\n" + ARTICLE + "Vær et skridt foran\nKøb nu\nJobannoncer\n"
     found = kinds(BoilerplateFilter([page]), page)

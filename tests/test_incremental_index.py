@@ -108,3 +108,14 @@ def test_a_saved_update_is_what_the_next_start_loads(corpus: Path, tmp_path: Pat
     live = built(builder)
     restarted = Retriever.open(corpus, index_path=tmp_path / "live.index")
     assert not restarted.report.rebuilt and answers(restarted) == answers(live)
+
+
+def test_a_live_update_saves_the_very_file_a_full_build_saves(corpus: Path, tmp_path: Path) -> None:
+    """Byte for byte: the engine built from the kept documents' counted terms is the one built from scratch."""
+    builder = IndexBuilder(corpus, RetrievalSettings(), tmp_path / "live.index")
+    built(builder)
+    for number, name in enumerate(["one article edited", "a note added", "an article removed"]):
+        EDITS[name](corpus)
+        built(builder)
+        Retriever.open(corpus, index_path=tmp_path / f"full{number}.index", rebuild=True)
+        assert (tmp_path / "live.index").read_bytes() == (tmp_path / f"full{number}.index").read_bytes(), name

@@ -9,6 +9,9 @@ import pytest
 from support import write_corpus
 
 from retrieval import RetrievalSettings, Retriever
+from retrieval.chunking import chunk_corpus
+from retrieval.corpus_index import CorpusIndex
+from retrieval.documents import Document, Manifest
 
 TEXT = "Nvidia shares plunged 17% on Monday after DeepSeek released its model to the public.\n"
 
@@ -113,3 +116,16 @@ def test_the_index_key_covers_indexing_code_but_not_answering_code() -> None:
     assert {"documents.py", "boilerplate.py", "sections.py", "dense.py", "chunking.py"} <= (
         modules - index_cache.ANSWERING_ONLY_MODULES
     )
+
+
+def test_a_build_moves_each_text_into_the_index_so_it_is_held_once() -> None:
+    """The documents handed to a build are left without text: the index's UTF-8 copy, which quotes are cut
+    from, is the only one (a large corpus's text is not held twice)."""
+    documents = [Document("a.txt", TEXT, "A"), Document("b.txt", "Meta plans to invest €65 billion in AI.\n", "B")]
+    texts = [document.text for document in documents]
+    index = CorpusIndex.assemble(
+        documents, chunk_corpus(documents, Manifest(), RetrievalSettings()), [], RetrievalSettings()
+    )
+    assert [document.text for document in documents] == ["", ""]
+    assert [index.document_text(doc) for doc in range(2)] == texts
+    assert index.passage_text(index.passage_count - 1) == texts[1].strip()
