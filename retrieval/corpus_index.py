@@ -288,7 +288,9 @@ class CorpusIndex:
                 yield doc.postings
             give_back_freed_memory()  # the texts just moved, before the engine's arrays are made
 
-        engine = Bm25Engine.from_postings(passage_postings(), k1=settings.k1, b=settings.b, epsilon=settings.epsilon)
+        engine = Bm25Engine.from_postings(
+            passage_postings(), k1=settings.k1, b=settings.b, epsilon=settings.epsilon, table=terms
+        )
         # Each table's per-document pieces are let go as soon as it is joined: they are as big as the table.
         arrays: dict[str, np.ndarray] = {}
         for name in _PASSAGE_ARRAYS:

@@ -111,7 +111,7 @@ class IndexBuilder:
         self.key: str | None = None  # the key of the index last built, or adopted
         self.counts = BuildCounts()
         self._cache = _Cache()
-        self._terms = TermTable()  # every term's id for good: only the documents cut again are looked up
+        self.terms = TermTable()  # every term's id for good: only the documents cut again are looked up
 
     def adopt(self, key: str | None) -> None:
         """The index being served has this key: a corpus that still hashes to it needs no build."""
@@ -187,7 +187,7 @@ class IndexBuilder:
                 kept.chunked = chunked
         except SlowPatternError as error:
             raise CorpusError(f"{self.corpus_dir / MANIFEST_NAME}: {error}") from None
-        index = CorpusIndex.assemble(documents, _chunks(in_order), skipped, self.settings, terms=self._terms)
+        index = CorpusIndex.assemble(documents, _chunks(in_order), skipped, self.settings, terms=self.terms)
         if self.settings.dense and self.encoder is not None:
             index.add_dense_vectors(self.encoder)
         saved = True

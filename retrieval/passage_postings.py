@@ -96,6 +96,7 @@ class TermTable:
     def __init__(self) -> None:
         self._ids: defaultdict[str, int] = first_seen_names()
         self._blocks: WeakKeyDictionary[PassagePostings, IntArray] = WeakKeyDictionary()
+        self.looked_up = 0  # blocks whose terms were looked up one by one (new to the table): what an update costs
 
     def vocabulary(self, blocks: Sequence[PassagePostings]) -> tuple[list[str], list[IntArray]]:
         """The blocks' terms in first-seen order, and each block's term ids in that vocabulary: what naming
@@ -115,4 +116,5 @@ class TermTable:
         found = self._blocks.get(block)
         if found is None:
             found = self._blocks[block] = first_seen_ids(self._ids, block.terms)
+            self.looked_up += 1
         return found

@@ -119,3 +119,15 @@ def test_a_live_update_saves_the_very_file_a_full_build_saves(corpus: Path, tmp_
         built(builder)
         Retriever.open(corpus, index_path=tmp_path / f"full{number}.index", rebuild=True)
         assert (tmp_path / "live.index").read_bytes() == (tmp_path / f"full{number}.index").read_bytes(), name
+
+
+def test_a_live_update_looks_up_only_the_changed_documents_terms(corpus: Path, tmp_path: Path) -> None:
+    """The engine is rebuilt over every passage, but the kept documents' terms are named by the ids the term
+    table gave them before: only the document cut again is looked up term by term (what keeps an update cheap)."""
+    builder = IndexBuilder(corpus, RetrievalSettings(), tmp_path / "live.index")
+    built(builder)
+    before = builder.terms.looked_up
+    EDITS["one article edited"](corpus)
+    built(builder)
+    assert builder.counts.chunked == 1
+    assert builder.terms.looked_up - before == 1
