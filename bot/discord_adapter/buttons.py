@@ -7,6 +7,7 @@ on a forgotten exchange tells the clicker, privately, to ask again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -82,14 +83,11 @@ class MoreButton(ExchangeButton, template=MORE_TEMPLATE):
             guild, channel = interaction.guild_id, interaction.channel_id
             asked = Asked("discord", str(interaction.user.id), turn.said, _id(guild), _id(channel))
             placement = client._placement(guild, channel)  # the collection that answers in this channel
-            reply, buttons, quoted, _ = await client.reply_for(asked, placement, turn, share=private)
-            await interaction.response.send_message(
-                reply.content,
-                embeds=reply.embeds,
-                ephemeral=private or not quoted,
-                allowed_mentions=NO_MENTIONS,
-                **buttons,
-            )
+            pending = asyncio.create_task(client.reply_for(asked, placement, turn, share=private))
+            try:
+                await client.respond_in_time(interaction, pending, private)
+            finally:
+                pending.cancel()
         except discord.HTTPException as error:
             log.warning("could not send more quotes: %s %s", error.status, error.text)
 

@@ -147,38 +147,49 @@ class CitebotClient(discord.Client):
             "discord", str(interaction.user.id), question, _id(interaction.guild_id), _id(interaction.channel_id)
         )
         pending = asyncio.create_task(self.reply_for(asked, placement, share=ephemeral))
-        done, _ = await asyncio.wait({pending}, timeout=self.defer_after)
         try:
-            if pending in done:
-                reply, votes, quoted, exchange = pending.result()
-                callback = await interaction.response.send_message(
-                    reply.content,
-                    embeds=reply.embeds,
-                    ephemeral=ephemeral or not quoted,
-                    allowed_mentions=NO_MENTIONS,
-                    **votes,
-                )
-                if callback.resource is not None and quoted and not ephemeral:  # a Reply to it follows up
-                    self.conversations.alias(exchange, f"discord:message:{callback.resource.id}")
-                return
-            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-            reply, votes, quoted, exchange = await pending
-            if not quoted and not ephemeral:  # a note is for the asker only: the public "thinking" goes
-                await interaction.delete_original_response()
-            sent = await interaction.followup.send(
-                reply.content,
-                embeds=reply.embeds,
-                ephemeral=ephemeral or not quoted,
-                allowed_mentions=NO_MENTIONS,
-                wait=True,
-                **votes,
-            )
-            if quoted and not ephemeral:
-                self.conversations.alias(exchange, f"discord:message:{sent.id}")
+            sent = await self.respond_in_time(interaction, pending, ephemeral)
+            _, _, quoted, exchange = pending.result()
+            if sent is not None and quoted and not ephemeral:  # a Reply to it follows up
+                self.conversations.alias(exchange, f"discord:message:{sent}")
         except discord.HTTPException as error:
             log.warning("could not answer /ask in channel %s: %s %s", interaction.channel_id, error.status, error.text)
         finally:
             pending.cancel()
+
+    async def respond_in_time(
+        self,
+        interaction: discord.Interaction,
+        pending: asyncio.Task[tuple[DiscordReply, dict[str, Any], bool, str | None]],
+        ephemeral: bool,
+    ) -> int | None:
+        """Respond to `interaction` with the reply `pending` computes, within Discord's 3-second window: as the
+        response itself when it is ready within `defer_after`, else after a deferred "thinking" response, as a
+        follow-up. A note (nothing quoted) is for the clicker or asker only. The id of the message sent, when known."""
+        done, _ = await asyncio.wait({pending}, timeout=self.defer_after)
+        if pending in done:
+            reply, buttons, quoted, _ = pending.result()
+            callback = await interaction.response.send_message(
+                reply.content,
+                embeds=reply.embeds,
+                ephemeral=ephemeral or not quoted,
+                allowed_mentions=NO_MENTIONS,
+                **buttons,
+            )
+            return callback.resource.id if isinstance(callback.resource, discord.InteractionMessage) else None
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        reply, buttons, quoted, _ = await pending
+        if not quoted and not ephemeral:  # a note is for the asker only: the public "thinking" goes
+            await interaction.delete_original_response()
+        sent = await interaction.followup.send(
+            reply.content,
+            embeds=reply.embeds,
+            ephemeral=ephemeral or not quoted,
+            allowed_mentions=NO_MENTIONS,
+            wait=True,
+            **buttons,
+        )
+        return sent.id
 
     async def send_help(self, interaction: discord.Interaction) -> None:
         """The help card of the channel's collection, to the asker only."""

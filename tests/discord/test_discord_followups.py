@@ -107,6 +107,25 @@ async def test_the_more_button_answers_the_click_publicly_under_a_public_answer(
     assert limit_violations(callback.body["data"]) == []
 
 
+async def test_a_slow_more_click_is_deferred_then_answered_by_follow_up(
+    start_bot: StartBot, fake_discord: FakeDiscord
+) -> None:
+    """When the next quotes take longer than the interaction window allows, the click is acknowledged as
+    "thinking" first, and the quotes come through the interaction webhook, as /ask does."""
+    await start_bot(defer_after=0.0)
+    await fake_discord.post_message(f"<@{BOT_ID}> {NVIDIA}")
+    first = await bot_message(fake_discord, 1)
+    [more_id] = [c for c in custom_ids(first) if c.startswith("citebot:more:")]
+
+    click = await fake_discord.click(first, more_id)
+
+    deferred, followed = await fake_discord.responses_to(click, 2)
+    assert deferred.body == {"type": 5}
+    assert followed.method == "POST" and not followed.body.get("flags", 0) & EPHEMERAL
+    assert numbers(followed.body) == ["[4]", "[5]"]
+    assert followed.body["allowed_mentions"] == {"parse": []} and limit_violations(followed.body) == []
+
+
 async def test_a_private_answer_is_shared_with_the_channel_and_the_private_copy_deleted(
     start_bot: StartBot, fake_discord: FakeDiscord
 ) -> None:
