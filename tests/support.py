@@ -7,7 +7,7 @@ import contextlib
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -141,6 +141,15 @@ TRAVEL_PAGES = [
     ("Hotels", "A hotel night may cost at most 180 euros in Berlin and 150 euros elsewhere."),
     ("Meals", "Meals on travel days are reimbursed up to 40 euros a day."),
 ]
+
+
+async def asked_until(ask: Callable[[], Awaitable[str]], marker: str, present: bool, *, seconds: float) -> str:
+    """Ask again until `marker` is (or is no longer) in the answer, or `seconds` pass; the last answer (a live
+    re-index finishes in its own time, so the test asks as a person would, until the answer changes)."""
+    deadline = time.monotonic() + seconds
+    while (marker in (answer := await ask())) != present and time.monotonic() < deadline:
+        pass
+    return answer
 
 
 def make_pdf(pages: list[tuple[str, str]], title: str | None = None) -> bytes:

@@ -3,12 +3,11 @@ without a restart. End to end against the fake Discord."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from discord_harness import StartBot
 from fake_discord import FakeDiscord, message_text
-from support import write_corpus
+from support import asked_until, write_corpus
 
 from bot.answering import bot_service
 from bot.config import Config, CorpusSection, LimitsSettings
@@ -45,14 +44,8 @@ async def test_added_and_deleted_documents_change_the_answers_without_a_restart(
             text: str = await fake_discord.wait_until(answer)
             return text
 
-        async def ask_until(wanted: bool) -> str:
-            deadline = time.monotonic() + GENEROUS
-            while (UNMARKED in (answer := await ask())) != wanted and time.monotonic() < deadline:
-                pass
-            return answer
-
         assert UNMARKED not in await ask()
         (corpus / "zebras.txt").write_text(f"Zebras\n\n{ZEBRAS}\n")
-        assert UNMARKED in await ask_until(True)
+        assert UNMARKED in await asked_until(ask, UNMARKED, True, seconds=GENEROUS)
         (corpus / "zebras.txt").unlink()
-        assert UNMARKED not in await ask_until(False)
+        assert UNMARKED not in await asked_until(ask, UNMARKED, False, seconds=GENEROUS)

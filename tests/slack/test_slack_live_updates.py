@@ -3,13 +3,12 @@ a restart. End to end against the fake Slack."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from fake_slack import FakeSlack
-from support import write_corpus
+from support import asked_until, write_corpus
 
 from bot.answering import bot_service
 from bot.config import Config, CorpusSection, LimitsSettings
@@ -35,14 +34,8 @@ async def test_added_and_deleted_documents_change_the_answers_without_a_restart(
             await fake_slack.post_to_bot(url, fake_slack.slash_command(QUESTION), form=True)
             return (await fake_slack.wait_for_delivered("response_url", asked + 1))[-1].text
 
-        async def ask_until(wanted: bool) -> str:
-            deadline = time.monotonic() + GENEROUS
-            while (ZEBRAS in (answer := await ask())) != wanted and time.monotonic() < deadline:
-                pass
-            return answer
-
         assert ZEBRAS not in await ask()
         (corpus / "zebras.txt").write_text(f"Zebras\n\n{ZEBRAS}\n")
-        assert ZEBRAS in await ask_until(True)
+        assert ZEBRAS in await asked_until(ask, ZEBRAS, True, seconds=GENEROUS)
         (corpus / "zebras.txt").unlink()
-        assert ZEBRAS not in await ask_until(False)
+        assert ZEBRAS not in await asked_until(ask, ZEBRAS, False, seconds=GENEROUS)
