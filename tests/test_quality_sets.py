@@ -7,20 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from bench.quality.run import LATER_PARTS, OUTSIDE_CHECKS, PARTS, SETS, cases_of, question_file
+from bench.quality.run import OUTSIDE_CHECKS, PARTS, ROUNDS, SETS, cases_of, question_file
 from bot.config import BUNDLED_CORPUS
 
 
 def read(name: str, half: str) -> list[dict[str, object]]:
     path = question_file(name, half)
-    if half in LATER_PARTS and not path.is_file():
+    if half not in ROUNDS[0] and not path.is_file():
         return []  # a later round's set, not written yet for this corpus
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def scored(name: str, half: str) -> list[dict[str, object]]:
     """The questions the harness scores (a later part without those an earlier part already asks)."""
-    if half in LATER_PARTS and not question_file(name, half).is_file():
+    if half not in ROUNDS[0] and not question_file(name, half).is_file():
         return []
     return [case.model_dump() for case in cases_of(name, half)]
 

@@ -1,4 +1,4 @@
-"""Scores every corpus's question set, one part at a time: `python -m bench.quality [--half dev|test|fresh|check]`.
+"""Scores every corpus's question set, one part at a time: `python -m bench.quality [--half dev|spent|r4test|check]`.
 
 The dev half is for development and may be looked at (`--misses` lists what went wrong); the test half is run
 only to report, so `--misses` is refused for it. Once a test half has been reported it has been seen; the fresh
@@ -6,6 +6,11 @@ sets, written blind later by new writers, are the held-out check for work done a
 `--half check` runs the outside checks (Python's documentation, the Debian Policy Manual): corpora nothing was
 developed or tuned on, each with one blind set. The third round's sets, written blind for news, git and
 licenses, come as `r3dev` (looked at and tuned on, like dev) and `r3test` (held out, like test).
+
+Each round's held-out sets, once run and reported, are spent: `--half spent` scores all of them together with the
+dev halves as development data (looked at, tuned on), and the fourth round's blind sets, `r4dev` and `r4test`, are
+the dev half and the held-out half for the work after that. A later round leaves out any question an earlier
+round already asked.
 """
 
 from __future__ import annotations
@@ -24,10 +29,11 @@ from retrieval.settings import RetrievalSettings
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 SETS = ("news", "git", "licenses")
 OUTSIDE_CHECKS = ("pydocs", "policy")  # never developed or tuned on: one "check" set each, run only to report
-PARTS = ("dev", "test", "fresh", "r3dev", "r3test")  # of each of SETS
-LATER_PARTS = ("r3dev", "r3test")  # written after the others: scored for the sets that have them
-HALVES = (*PARTS, "check")
-HELD_OUT = ("test", "fresh", "r3test", "check")
+ROUNDS = (("dev", "test", "fresh"), ("r3dev", "r3test"), ("r4dev", "r4test"))  # the parts of each of SETS
+PARTS = tuple(part for parts in ROUNDS for part in parts)
+SPENT = ("dev", "test", "fresh", "r3dev", "r3test")  # run and reported: development data from now on
+HALVES = (*PARTS, "spent", "check")
+HELD_OUT = ("r4test", "check")
 KINDS = ("literal", "paraphrase")
 MISS_PASSAGES = 10
 
@@ -37,14 +43,20 @@ def question_file(name: str, half: str) -> Path:
 
 
 def cases_of(name: str, half: str) -> list[EvalCase]:
-    """A set's questions. A later part leaves out the questions an earlier part of the corpus already asks: its
+    """A set's questions. A later round leaves out the questions an earlier round of the corpus already asks: its
     blind writer may happen to write one again, and a question already looked at is not held out."""
+    if half == "spent":
+        return [case for part in SPENT if question_file(name, part).is_file() for case in cases_of(name, part)]
     cases = read_cases(question_file(name, half))
-    if half in LATER_PARTS:
-        first_parts = [part for part in PARTS if part not in LATER_PARTS]
-        earlier = {case.q for part in first_parts for case in read_cases(question_file(name, part))}
-        cases = [case for case in cases if case.q not in earlier]
-    return cases
+    earlier_rounds = next(i for i, parts in enumerate(ROUNDS) if half in parts)
+    earlier = {
+        case.q
+        for parts in ROUNDS[:earlier_rounds]
+        for part in parts
+        if question_file(name, part).is_file()
+        for case in read_cases(question_file(name, part))
+    }
+    return [case for case in cases if case.q not in earlier]
 
 
 def score_set(name: str, half: str, retriever: Retriever) -> EvalReport:
@@ -127,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     sets = args.sets or (OUTSIDE_CHECKS if args.half == "check" else SETS)
     if (args.half == "check") != all(name in OUTSIDE_CHECKS for name in sets):
         parser.error(f"the outside checks ({', '.join(OUTSIDE_CHECKS)}) have only a check set, and only they do")
-    if args.half in LATER_PARTS:
+    if args.half not in ("dev", "spent", "check"):
         sets = [name for name in sets if question_file(name, args.half).is_file()]
         if not sets:
             parser.error(f"no {args.half} set is in {QUESTIONS} yet")
