@@ -170,6 +170,11 @@ def _chunk_document(
         ]
         headings.append((*spans[0], *spans[1]))
         context = [document_terms, *(analyze(doc.text[s:e]) for s, e in spans if s >= 0)]
+        # A passage that opens with its heading or label ("--amend::", "4. Conveying Verbatim Copies.") is what
+        # that heading names: its words count again, as a heading field would in BM25F.
+        opening = sections.opening_heading(begins, sentences[first][1])
+        if opening is not None:
+            context.append(analyze(doc.text[opening.start : opening.end]))
         passage_terms.append(list(chain.from_iterable([*sentence_terms[first:stop], *context])))
     return ChunkedDocument(
         _pairs(sentences),

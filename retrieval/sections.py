@@ -8,7 +8,8 @@ markup that Markdown, reStructuredText and AsciiDoc share, and by the shape of p
 * a definition label ending in `::` (AsciiDoc, reST) or `:` alone on its line ("Investor Skepticism:");
 * a short numbered heading ("4. Conveying Verbatim Copies.", "01 Open Source Catching Up").
 
-A label sits inside a section: a passage's context is its section heading and the label it stands under.
+A label sits inside a section: a passage's context is its section heading and the label it stands under, and
+the heading or label it opens with counts once more, as a title field would.
 Offsets are into the document's text; nothing here changes what is quoted.
 """
 
@@ -54,6 +55,15 @@ class Sections:
         if label is not None and section is not None and label.start < section.start:
             label = None  # the label belongs to an earlier section
         return section, label
+
+    def opening_heading(self, start: int, end: int) -> Heading | None:
+        """The heading or label that starts within `[start, end)`, a passage's first sentence: the passage is what
+        it names."""
+        for level in (SECTION, LABEL):
+            heading = self._last(level, end)
+            if heading is not None and heading.start >= start:
+                return heading
+        return None
 
     def _last(self, level: int, offset: int) -> Heading | None:
         starts, headings = self._levels[level]

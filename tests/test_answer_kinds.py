@@ -42,6 +42,14 @@ def test_a_label_with_its_description_answers_what_does_it_do(tmp_path: Path) ->
     assert "no longer exist" in answer.quotes[0].text
 
 
+def test_a_passage_that_opens_with_a_label_is_found_by_it_before_passages_repeating_its_word(tmp_path: Path) -> None:
+    """A label counts as the passage's heading too, so the item it opens outranks text that merely repeats it."""
+    manual = "OPTIONS\n-------\n\n--amend::\n\tReplace the tip of the current branch.\n"
+    fixup = "A fixup commit is an amend commit: it amends the tip, and a later rebase squashes it.\n"
+    answer = open_corpus(tmp_path, {"commit.txt": manual, "fixup.txt": fixup}).ask("How does --amend work?")
+    assert answer.answered and answer.quotes[0].text.startswith("--amend::")
+
+
 def test_a_sentence_saying_what_the_subject_means_answers_what_is_it(tmp_path: Path) -> None:
     """The definition wins over a passage that uses the defined term more often."""
     uses = (
