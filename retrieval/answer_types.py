@@ -1,6 +1,7 @@
 """What kind of answer a question asks for, so a quote of that kind ranks higher: a signal, never a filter.
 
-"How much / how many / how long" wants a number, "when" a date or a day, "what is / what does" a definition
+"How much / how many / how long" wants a number, and "how many X" more so a number of X ("2,048 GPUs" rather
+than what they cost), "when" a date or a day, "what is / what does" a definition
 (the text under a heading or label that names the subject, or a sentence that says what its subject is or
 means: see compose.py).
 """
@@ -8,6 +9,8 @@ means: see compose.py).
 from __future__ import annotations
 
 import re
+
+from retrieval.analysis import analyze
 
 _ASKS_AMOUNT = re.compile(
     r"\bhow\s+(?:much|many|long|far|big|large|high|low|often|old)\b|\bwhat\s+(?:price|percentage|share|number)\b",
@@ -25,6 +28,12 @@ _DEFINITION = re.compile(
     re.IGNORECASE,
 )
 _AMOUNT = re.compile(r"\d")
+_ASKS_COUNT = re.compile(r"\bhow\s+many\s+(?P<words>(?:[\w'-]+\s+){1,6})", re.IGNORECASE)
+_NUMBER = (
+    r"(?:(?<![$€£¥\d.,])\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
+    r"|forty|fifty|sixty|dozens?|several))\b"
+)
+_COUNT_GAP_WORDS = 3  # "671 billion parameters", "2,048 GPU": the number and what it counts stand close
 _TIME = re.compile(
     r"\b(?:1[6-9]|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d"
     r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b",
@@ -39,6 +48,23 @@ def answer_type(question: str) -> re.Pattern[str] | None:
     if _ASKS_TIME.search(question):
         return _TIME
     return None
+
+
+def counted_thing(question: str) -> re.Pattern[str] | None:
+    """For "how many X ...?", a number followed within a few words by X's stem ("2,048 GPU NVIDIA H800" for "How
+    many GPUs...", "thirty days" for "How many days..."); None when the question counts nothing it names."""
+    found = _ASKS_COUNT.search(question)
+    if found is None:
+        return None
+    words = []
+    for word in found.group("words").split():
+        if not analyze(word):  # a stopword ("does", "might") ends the thing counted
+            break
+        words.append(word)
+    stems = analyze(words[-1]) if words else []
+    if not stems or not stems[-1].isalpha():
+        return None
+    return re.compile(rf"{_NUMBER}(?:\W+\S+){{0,{_COUNT_GAP_WORDS}}}?\W+{re.escape(stems[-1])}", re.IGNORECASE)
 
 
 def asks_definition(question: str) -> bool:

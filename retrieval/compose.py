@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.analysis import analyze, analyze_spans
-from retrieval.answer_types import answer_type, asks_definition, defined_subject
+from retrieval.answer_types import answer_type, asks_definition, counted_thing, defined_subject
 from retrieval.answers import Answer, Highlight, Quote
 from retrieval.citations import cite
 from retrieval.corpus_index import CorpusIndex
@@ -98,6 +98,7 @@ def compose_answer(
         return Answer(question=question, answered=False, note=ABSTAIN_NOTE)
 
     wanted = answer_type(question)
+    counted = counted_thing(question)
     defining = asks_definition(question)
     candidates: list[_Candidate] = []
     covered = False  # some passage holds min_coverage of the question: then the weaker ones are sources too
@@ -112,7 +113,7 @@ def compose_answer(
             if (doc, start) not in hits:
                 hits[doc, start] = asked.hits(set(analyze(text[start:end])))
             matched.append(hits[doc, start])
-        start, end, coverage = _best_span(text, sentences, matched, asked, settings.max_quote_chars, wanted)
+        start, end, coverage = _best_span(text, sentences, matched, asked, settings.max_quote_chars, wanted, counted)
         focus = start
         context = asked.hits(context_terms(index, passage, doc, text))
         if asked.weight(set().union(context, *matched)) >= settings.min_coverage * asked.total_weight:
@@ -127,6 +128,7 @@ def compose_answer(
         # Coverage breaks ties, and ranks alone where BM25 scores nothing at all (a corpus of one or two passages).
         score = max(passage_score, 0.0) * (0.5 + 0.5 * coverage) + TIE_BREAK * coverage
         score *= 1 + ANSWER_TYPE_BONUS * fits
+        score *= 1 + ANSWER_TYPE_BONUS * (counted is not None and counted.search(text, start, end) is not None)
         if sentences[-1][1] - sentences[0][0] <= settings.max_quote_chars:
             start, end = sentences[0][0], sentences[-1][1]  # the whole passage fits: the answer with its context
         else:
@@ -212,6 +214,7 @@ def _best_span(
     asked: Question,
     max_chars: int,
     wanted: re.Pattern[str] | None = None,
+    counted: re.Pattern[str] | None = None,
 ) -> tuple[int, int, float]:
     """The shortest run of at most three sentences that carries the most question weight, and that weight.
 
@@ -241,8 +244,9 @@ def _best_span(
             best_sentence = max(best_sentence, asked.weight(matched[last]))
             union = asked.weight(covered)
             weight = (best_sentence + SCATTERED_TERM_FACTOR * (union - best_sentence)) / total
-            if wanted is not None and wanted.search(text, sentences[first][0], sentences[last][1]):
-                weight *= 1 + ANSWER_TYPE_BONUS
+            for kind in (wanted, counted):
+                if kind is not None and kind.search(text, sentences[first][0], sentences[last][1]):
+                    weight *= 1 + ANSWER_TYPE_BONUS
             option = (weight, -length, first, last)
             if best is None or option[:2] > best[:2]:
                 best = option

@@ -7,7 +7,7 @@ from pathlib import Path
 from support import write_corpus
 
 from retrieval import Retriever
-from retrieval.answer_types import answer_type, asks_definition, defined_subject
+from retrieval.answer_types import answer_type, asks_definition, counted_thing, defined_subject
 
 FILLER = [
     f"Section {n} talks about the weather in town number {n}, which was mild and dry all week long." for n in range(40)
@@ -73,6 +73,23 @@ def test_how_many_prefers_a_quote_with_a_number(tmp_path: Path) -> None:
     text = "The lab trained its model on GPUs it rented.\n\nThe lab trained its model on 2,048 GPUs.\n"
     answer = open_corpus(tmp_path, {"a.txt": text}).ask("How many GPUs did the lab train its model on?")
     assert "2,048" in answer.quotes[0].text
+
+
+def test_how_many_things_prefers_a_number_of_those_things_over_another_number(tmp_path: Path) -> None:
+    """ "How many GPUs" is answered by "2,048 GPUs", not by what the GPUs cost."""
+    cost = "The lab trained its model on GPUs, and the lab's model training cost $5.6 million in 2024.\n"
+    count = "A cluster of 2,048 GPUs trained the lab's model.\n"
+    answer = open_corpus(tmp_path, {"cost.txt": cost, "count.txt": count}).ask(
+        "How many GPUs was the lab's model trained on?"
+    )
+    assert "2,048" in answer.quotes[0].text
+
+
+def test_the_thing_counted_is_read_from_the_question() -> None:
+    gpus, days = counted_thing("How many GPUs does it claim?"), counted_thing("How many days do I have to cure it?")
+    assert gpus and gpus.search("on only 2,048 GPU NVIDIA H800") and not gpus.search("spent $5.6 million on GPUs")
+    assert days and days.search("within thirty days after notice") and days.search("30 (thirty) calendar days")
+    assert counted_thing("How many of them are active?") is None and counted_thing("How much did it cost?") is None
 
 
 def test_answer_types_are_read_from_the_question() -> None:
