@@ -18,7 +18,8 @@ _ASKS_AMOUNT = re.compile(
 )
 _ASKS_TIME = re.compile(r"^\W*when\b|\bwhat\s+(?:year|date|day|month|time)\b", re.IGNORECASE)
 _ASKS_DEFINITION = re.compile(
-    r"(?:^|,)\W*(?:what(?:'s|\s+(?:is|are|does|do|did))|define|meaning\s+of|explain)\b", re.IGNORECASE
+    r"(?:^|,)\W*(?:what(?:'s|\s+(?:is|are|does|do|did))|define|meaning\s+of|explain)\b|\bdefines?\b|\bdefinition\s+of\b",
+    re.IGNORECASE,
 )
 # "A "Combined Work" is a work produced by ...", '"Secondary License" means either ...': a subject of a few
 # words, then the verb that defines it.

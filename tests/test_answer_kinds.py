@@ -67,6 +67,9 @@ def test_definitions_are_recognised_by_their_shape() -> None:
     assert defined_subject('"Secondary License" means either the GNU General Public License') == '"Secondary License"'
     assert defined_subject("You may convey a covered work under sections 3 and 4.") is None
     assert asks_definition("Under LGPL-3, what is a Combined Work?") and not asks_definition("Why is it so?")
+    assert asks_definition('How does the Artistic License define a "Reasonable copying fee"?')
+    assert asks_definition("What counts as control in the definition of Legal Entity?")
+    assert not asks_definition("Which fees are left undefined?")
 
 
 def test_how_many_prefers_a_quote_with_a_number(tmp_path: Path) -> None:
