@@ -131,6 +131,10 @@ def compose_answer(
         score *= 1 + ANSWER_TYPE_BONUS * (counted is not None and counted.search(text, start, end) is not None)
         if sentences[-1][1] - sentences[0][0] <= settings.max_quote_chars:
             start, end = sentences[0][0], sentences[-1][1]  # the whole passage fits: the answer with its context
+            if _is_heading(text[start : sentences[0][1]]):  # ... and a heading's text may run on past the passage
+                end = _with_context(
+                    text, sentences + _following(index, passage, doc), start, end, settings.max_quote_chars
+                )
         else:
             end = _with_context(text, sentences, start, end, settings.max_quote_chars)
         candidates.append(_Candidate(doc, start, end, score, focus))
@@ -141,6 +145,14 @@ def compose_answer(
     best = quotes[0].score
     kept = _spread([q for q in quotes if q.score >= RELATIVE_SCORE_FLOOR * best])[:top_k]
     return Answer(question=question, answered=True, quotes=[_quote(index, c, asked, url_template) for c in kept])
+
+
+def _following(index: CorpusIndex, passage: int, doc: int) -> list[tuple[int, int]]:
+    """The sentences of the document's next passage that come after this one's (passages overlap)."""
+    if passage + 1 >= index.passage_count or index.passage_document(passage + 1) != doc:
+        return []
+    last_end = index.passage_sentences(passage)[-1][1]
+    return [(start, end) for start, end in index.passage_sentences(passage + 1) if start >= last_end]
 
 
 def _defines(index: CorpusIndex, passage: int, text: str, first: tuple[int, int], asked: Question) -> bool:

@@ -42,6 +42,22 @@ def test_a_label_with_its_description_answers_what_does_it_do(tmp_path: Path) ->
     assert "no longer exist" in answer.quotes[0].text
 
 
+def test_a_label_is_quoted_with_its_whole_description_even_past_its_passage(tmp_path: Path) -> None:
+    """Three spellings of an option and the first sentence fill a passage; what the option does comes next."""
+    manual = (
+        "OPTIONS\n-------\n\n--[no-]lease::\n--lease=<ref>::\n--lease=<ref>:<expect>::\n"
+        "\tUsually, push refuses to update a remote ref. It refuses when the ref is not an ancestor of the local\n"
+        "\tref. That protects the work of others.\n"
+        "\tThis option overrides that restriction if the remote ref has the expected value.\n\n"
+        "--quiet::\n\tSuppress all output.\n"
+    )
+    # Notes that use the word more often rank the passage holding the description beyond the ones read.
+    notes = {f"note{n}.txt": f"Note {n}: the lease ends when the lease term ends.\n" for n in range(11)}
+    answer = open_corpus(tmp_path, {"push.txt": manual, **notes}).ask("What does --lease do?")
+    assert answer.answered and answer.quotes[0].text.startswith("--[no-]lease::")
+    assert answer.quotes[0].text.endswith("if the remote ref has the expected value.")
+
+
 def test_a_passage_that_opens_with_a_label_is_found_by_it_before_passages_repeating_its_word(tmp_path: Path) -> None:
     """A label counts as the passage's heading too, so the item it opens outranks text that merely repeats it."""
     manual = "OPTIONS\n-------\n\n--amend::\n\tReplace the tip of the current branch.\n"
