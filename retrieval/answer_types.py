@@ -1,7 +1,7 @@
 """What kind of answer a question asks for, so a quote of that kind ranks higher: a signal, never a filter.
 
 "How much / how many / how long" wants a number, and "how many X" more so a number of X ("2,048 GPUs" rather
-than what they cost), "when" a date or a day, "what is / what does" a definition
+than what they cost), "how long" a duration ("one year"), "when" a date or a day, "what is / what does" a definition
 (the text under a heading or label that names the subject, or a sentence that says what its subject is or
 means: see compose.py).
 """
@@ -34,6 +34,11 @@ _NUMBER = (
     r"(?:(?<![$€£¥\d.,])\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
     r"|forty|fifty|sixty|dozens?|several))\b"
 )
+_ASKS_DURATION = re.compile(r"\bhow\s+(?:long|soon)\b", re.IGNORECASE)
+_DURATION = re.compile(
+    rf"(?:{_NUMBER}|\ba|\ban)\s+(?:[\w-]+\s+)?(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?)\b",
+    re.IGNORECASE,
+)
 _COUNT_GAP_WORDS = 3  # "671 billion parameters", "2,048 GPU": the number and what it counts stand close
 _TIME = re.compile(
     r"\b(?:1[6-9]|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d"
@@ -53,7 +58,10 @@ def answer_type(question: str) -> re.Pattern[str] | None:
 
 def counted_thing(question: str) -> re.Pattern[str] | None:
     """For "how many X ...?", a number followed within a few words by X's stem ("2,048 GPU NVIDIA H800" for "How
-    many GPUs...", "thirty days" for "How many days..."); None when the question counts nothing it names."""
+    many GPUs...", "thirty days" for "How many days..."); for "how long / how soon", a duration, digits or words
+    ("one year", "30 calendar days"); None when the question counts nothing it names."""
+    if _ASKS_DURATION.search(question):
+        return _DURATION
     found = _ASKS_COUNT.search(question)
     if found is None:
         return None

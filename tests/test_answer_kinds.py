@@ -104,11 +104,24 @@ def test_how_many_things_prefers_a_number_of_those_things_over_another_number(tm
     assert "2,048" in answer.quotes[0].text
 
 
+def test_how_long_prefers_a_quote_with_a_duration_over_another_number(tmp_path: Path) -> None:
+    """ "How long" wants a duration: "one year", spelled out, counts as the number asked for, as "100" does."""
+    count = "The download must stay up when 100 copies are handed out.\n"
+    duration = "The download of the manual must stay up for one year after the last copy is handed out.\n"
+    answer = open_corpus(tmp_path, {"count.txt": count, "duration.txt": duration}).ask(
+        "How long must the download of the manual stay up for copies handed out?"
+    )
+    assert answer.quotes[0].source == "duration.txt"
+
+
 def test_the_thing_counted_is_read_from_the_question() -> None:
     gpus, days = counted_thing("How many GPUs does it claim?"), counted_thing("How many days do I have to cure it?")
     assert gpus and gpus.search("on only 2,048 GPU NVIDIA H800") and not gpus.search("spent $5.6 million on GPUs")
     assert days and days.search("within thirty days after notice") and days.search("30 (thirty) calendar days")
     assert counted_thing("How many of them are active?") is None and counted_thing("How much did it cost?") is None
+    lasting = counted_thing("How long do I have to fix it?")
+    assert lasting and lasting.search("at least one year after") and lasting.search("within 30 calendar days")
+    assert not lasting.search("numbering more than 100")
 
 
 def test_answer_types_are_read_from_the_question() -> None:
