@@ -8,6 +8,7 @@ from support import write_corpus
 
 from retrieval import Retriever
 from retrieval.answer_types import answer_type, asks_definition, counted_thing, defined_subject
+from retrieval.answers import Quote
 
 FILLER = [
     f"Section {n} talks about the weather in town number {n}, which was mild and dry all week long." for n in range(40)
@@ -17,6 +18,12 @@ FILLER = [
 def open_corpus(tmp_path: Path, files: dict[str, str]) -> Retriever:
     filler = {f"filler/{n}.txt": line + "\n" for n, line in enumerate(FILLER)}
     return Retriever.open(write_corpus(tmp_path / "c", {**files, **filler}), index_path=tmp_path / "i")
+
+
+def first_quote(tmp_path: Path, files: dict[str, str], question: str) -> Quote:
+    answer = open_corpus(tmp_path, files).ask(question)
+    assert answer.answered
+    return answer.quotes[0]
 
 
 def test_a_passage_is_found_by_its_document_title_and_file_name(tmp_path: Path) -> None:
@@ -98,20 +105,18 @@ def test_how_many_things_prefers_a_number_of_those_things_over_another_number(tm
     """ "How many GPUs" is answered by "2,048 GPUs", not by what the GPUs cost."""
     cost = "The lab trained its model on GPUs, and the lab's model training cost $5.6 million in 2024.\n"
     count = "A cluster of 2,048 GPUs trained the lab's model.\n"
-    answer = open_corpus(tmp_path, {"cost.txt": cost, "count.txt": count}).ask(
-        "How many GPUs was the lab's model trained on?"
+    first = first_quote(
+        tmp_path, {"cost.txt": cost, "count.txt": count}, "How many GPUs was the lab's model trained on?"
     )
-    assert "2,048" in answer.quotes[0].text
+    assert "2,048" in first.text
 
 
 def test_how_long_prefers_a_quote_with_a_duration_over_another_number(tmp_path: Path) -> None:
     """ "How long" wants a duration: "one year", spelled out, counts as the number asked for, as "100" does."""
     count = "The download must stay up when 100 copies are handed out.\n"
     duration = "The download of the manual must stay up for one year after the last copy is handed out.\n"
-    answer = open_corpus(tmp_path, {"count.txt": count, "duration.txt": duration}).ask(
-        "How long must the download of the manual stay up for copies handed out?"
-    )
-    assert answer.quotes[0].source == "duration.txt"
+    question = "How long must the download of the manual stay up for copies handed out?"
+    assert first_quote(tmp_path, {"count.txt": count, "duration.txt": duration}, question).source == "duration.txt"
 
 
 def test_the_thing_counted_is_read_from_the_question() -> None:
