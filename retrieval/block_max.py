@@ -48,6 +48,8 @@ _SHRINK = 1.0 - _MARGIN
 _NO_PASSAGE = np.iinfo(np.int64).max
 # Up to this many distinct terms, every set of them is weighed as the essential ones (2**n small sums).
 _SUBSETS_UP_TO = 10
+# The first bar comes from a list of at most this many postings (each looked up in the other lists).
+_SEED_POSTINGS = 2048
 
 
 @dataclass(frozen=True)
@@ -171,18 +173,59 @@ def _top_k(
 
     heap = np.zeros(k, dtype=np.float64)  # the k best approximate scores so far, a min-heap
     held = 0
-    bar = 0.0  # the heap's k-th score shrunk by the margin: a passage must reach it to matter
     finalists = np.zeros(max(4 * k, 64), dtype=np.int64)
     finalist_scores = np.zeros(len(finalists), dtype=np.float64)
     found = 0
 
+    unwalked = 0.0  # a bound of what the terms not walked add together
+    pending = np.zeros(n, dtype=np.int64)  # the walked terms with postings left, by their next passage
+    done = -1  # every passage up to this one has been weighed
+    bar = _seed_bar(k, passages, codes, code_weights, block_last, weights, bounds, start, end, first_block, end_block)
     while True:
-        passage = _NO_PASSAGE
+        if bar > next_choice:  # a choice below the bar now: the cheapest set of lists to walk such that a
+            # passage none of them holds cannot reach the bar (feasible choices only ever grow with the bar)
+            chosen, cheapest, next_choice = -1, _NO_PASSAGE, np.inf
+            for c in range(len(choices)):
+                if choice_rests[c] < bar:
+                    if choice_costs[c] < cheapest:
+                        chosen, cheapest = c, choice_costs[c]
+                else:
+                    next_choice = min(next_choice, float(choice_rests[c]))
+            unwalked = choice_rests[chosen]
+            for i in range(n):
+                essential = (choices[chosen] >> i) & 1 == 1
+                if essential and not walked[i]:  # walked from the next passage on
+                    position[i] = _first_from(
+                        passages, block_last, position[i], end[i], start[i], first_block[i], end_block[i], done + 1
+                    )
+                walked[i] = essential
+        # The pivot (WAND): walking the lists in order of their next passage, the first passage where the
+        # bounds so far reach the bar; no passage before it can, so the lists behind it skip to it.
+        live = 0
         for i in range(n):
-            if walked[i] and position[i] < end[i] and passages[position[i]] < passage:
-                passage = passages[position[i]]
-        if passage == _NO_PASSAGE:
+            if walked[i] and position[i] < end[i]:
+                j = live
+                while j > 0 and passages[position[pending[j - 1]]] > passages[position[i]]:
+                    pending[j] = pending[j - 1]
+                    j -= 1
+                pending[j] = i
+                live += 1
+        reach, pivot = unwalked, -1
+        for j in range(live):
+            reach = (reach + bounds[pending[j]]) * _GROW
+            if reach >= bar:
+                pivot = j
+                break
+        if pivot < 0:
             break
+        passage = passages[position[pending[pivot]]]
+        if passages[position[pending[0]]] < passage:
+            for j in range(pivot):
+                i = pending[j]
+                position[i] = _first_from(
+                    passages, block_last, position[i], end[i], start[i], first_block[i], end_block[i], passage
+                )
+            continue
         rest = 0.0  # a bound of what the terms only looked up add
         if bar > 0.0:
             # A bound for every passage from this one to `boundary`, from the blocks that hold them: where it
@@ -199,7 +242,7 @@ def _top_k(
                 block_bounds[i] = 0.0
                 if b < end_block[i] and position[i] < end[i]:
                     block_bounds[i] = weights[i] * block_max[b] * _GROW
-                    boundary = min(boundary, np.int64(block_last[b]))
+                    boundary = min(boundary, int(block_last[b]))
                 bound = (bound + block_bounds[i]) * _GROW
                 if not walked[i]:
                     rest = (rest + block_bounds[i]) * _GROW
@@ -216,7 +259,9 @@ def _top_k(
                             end_block[i],
                             boundary + 1,
                         )
+                done = boundary
                 continue
+        done = passage
         score = 0.0
         for i in range(n):
             if walked[i] and position[i] < end[i] and passages[position[i]] == passage:
@@ -265,31 +310,7 @@ def _top_k(
         else:
             continue
         if held == k:
-            bar = heap[0] * _SHRINK
-        if bar > next_choice:  # a choice below the bar now: the cheapest set of lists to walk such that a
-            # passage none of them holds cannot reach the bar
-            chosen, cheapest, next_choice = -1, _NO_PASSAGE, np.inf
-            for c in range(len(choices)):
-                if choice_rests[c] < bar:
-                    if choice_costs[c] < cheapest:
-                        chosen, cheapest = c, choice_costs[c]
-                else:
-                    next_choice = min(next_choice, choice_rests[c])
-            if chosen >= 0:
-                for i in range(n):
-                    essential = (choices[chosen] >> i) & 1 == 1
-                    if essential and not walked[i]:  # walked from the next passage on
-                        position[i] = _first_from(
-                            passages,
-                            block_last,
-                            position[i],
-                            end[i],
-                            start[i],
-                            first_block[i],
-                            end_block[i],
-                            passage + 1,
-                        )
-                    walked[i] = essential
+            bar = max(bar, heap[0] * _SHRINK)
 
     # The finalists, ascending (found in passage order), scored again exactly; the best k kept in order.
     best = np.zeros(k, dtype=np.int64)
@@ -322,6 +343,52 @@ def _doubled(passages: Any, scores: Any, used: int) -> tuple[Any, Any]:
     for j in range(used):
         more_passages[j], more_scores[j] = passages[j], scores[j]
     return more_passages, more_scores
+
+
+@numba.njit(nogil=True)
+def _seed_bar(
+    k: int,
+    passages: Any,
+    codes: Any,
+    code_weights: Any,
+    block_last: Any,
+    weights: Any,
+    bounds: Any,
+    start: Any,
+    end: Any,
+    first_block: Any,
+    end_block: Any,
+) -> float:
+    """A first bar: the k-th best whole score among the passages of the heaviest short list (its passages
+    looked up in the other lists). Walking in passage order, the bar would otherwise rise slowly from 0."""
+    n = len(bounds)
+    seed = -1
+    for i in range(n):
+        if k <= end[i] - start[i] <= _SEED_POSTINGS and (seed < 0 or bounds[i] > bounds[seed]):
+            seed = i
+    if seed < 0:
+        return 0.0
+    heap = np.zeros(k, dtype=np.float64)
+    held = 0
+    cursor = start.copy()
+    for posting in range(start[seed], end[seed]):
+        passage = passages[posting]
+        score = weights[seed] * code_weights[codes[posting]]
+        for i in range(n):
+            if i != seed:
+                cursor[i] = _first_from(
+                    passages, block_last, cursor[i], end[i], start[i], first_block[i], end_block[i], passage
+                )
+                if cursor[i] < end[i] and passages[cursor[i]] == passage:
+                    score += weights[i] * code_weights[codes[cursor[i]]]
+        if held < k:
+            heap[held] = score
+            _sift_up(heap, held)
+            held += 1
+        elif score > heap[0]:
+            heap[0] = score
+            _sift_down(heap, held)
+    return float(heap[0]) * _SHRINK
 
 
 @numba.njit(nogil=True)
