@@ -1,28 +1,32 @@
-"""Block-max MaxScore top-k, compiled with numba: exact BM25 top-k at a cost that follows the rare terms.
+"""Block-max MaxScore top-k, compiled with numba: exact BM25 top-k at a cost that follows the cheap terms.
 
-The numpy MaxScore (retrieval/pruning.py) pays a Python call per step and passes over whole posting lists;
-this is the same idea, document at a time, in one compiled call per question, as Lucene, tantivy and PISA do:
+The numpy MaxScore (retrieval/pruning.py) pays a Python call per step and several passes over every touched
+passage; this is the same idea in one compiled call per question, with bounds per block as well as per term:
 
 * each posting list is cut into blocks of `BLOCK_POSTINGS`; per block, its last passage id and its largest
-  tf-part (`BlockBounds`, derived from the engine's final arrays, so nothing new is stored in an index file);
-* a question's distinct terms are ordered by their upper bound (count * idf * largest tf-part); the terms whose
-  bounds together stay below the k-th best score so far are *non-essential*: a passage only they hold cannot
-  reach the top k, so only the other (*essential*) terms' lists are walked, passage by passage;
-* a passage found there is looked up in the non-essential lists, largest bound first, and dropped as soon as
-  its partial score plus the bounds of the blocks holding it in the lists still to come is below the k-th best;
-* every passage that survives whole goes into a small heap of the k best (which raises the bar) and, with a
-  margin, into a short list of finalists; the finalists are scored again term by term in question order with
-  the exhaustive path's float64 operations (idf * tf-part, added in question order), so their scores are bit
-  for bit the exhaustive ones; then the best k, equal scores to the lower passage id.
+  tf-part (`BlockBounds`, derived from the engine's final arrays: nothing new is stored in an index file);
+* a first *bar* (a lower bound of the k-th best score): the whole scores of the passages of the heaviest short
+  list (its first postings when every list is long), looked up in the other lists block by block;
+* the *essential* terms: of all sets of the question's terms, the one with the fewest postings such that the
+  bounds of the terms left out (count * idf * largest tf-part) add up to less than the bar, so a passage none
+  of its lists holds cannot reach the top k (BM25Okapi floors a common word's idf, so the commonest words
+  are often the heaviest: the cheapest set is not always the rarest terms);
+* the essential lists are added whole into the thread's score vector, skipping each block whose largest
+  tf-part cannot lift a passage to the bar; the other lists are then added, heaviest first, only for the
+  passages still within reach (a binary search each, or one pass over a short list), the bar rising and the
+  passages below it dropped after each;
+* the few passages left are scored again term by term in question order with the exhaustive path's float64
+  operations (idf * tf-part, added in question order), so their scores are bit for bit the exhaustive ones;
+  then the best k, equal scores to the lower passage id.
 
-Exactness: every contribution is >= 0 (a question with a negative idf is left to the caller), so the heap's
-k-th score bounds the final k-th score from below; a passage is dropped only when an upper bound of its score
-is below that bar shrunk by a relative margin far wider than the rounding of sums taken in another order, so
-nothing that could reach or tie the k-th place is lost.  Memory per question: the heap, the finalists and a
-few numbers per term; nothing the size of the corpus.
+Exactness: every contribution is >= 0 (a question with a negative idf is left to the caller), so the whole or
+partial scores of any k passages bound the k-th best score from below; a passage (or a block's postings) is
+left out only when an upper bound of its score is below that bar shrunk by a relative margin far wider than
+the rounding of sums taken in another order, so nothing that could reach or tie the k-th place is lost.  The
+thread's score vector is all zeros before and after a question; nothing the size of the corpus is allocated.
 
-numba compiles the functions at their first call in a process (about a second per codes dtype), and keeps no
-cache on disk: the caller decides when that is worth it (retrieval/bm25.py: large corpora only).
+numba compiles the functions at their first call in a process (a few seconds) and keeps no cache on disk: the
+caller decides when that pays (retrieval/bm25.py: corpora of 20,000 passages and more).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from retrieval.pruning import PostingLists
+from retrieval.pruning import PostingLists, Workspace
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -50,6 +54,9 @@ _NO_PASSAGE = np.iinfo(np.int64).max
 _SUBSETS_UP_TO = 10
 # The first bar comes from a list of at most this many postings (each looked up in the other lists).
 _SEED_POSTINGS = 2048
+# A binary search costs about this many postings read in order: a list longer than the passages still within
+# reach times this is searched for each of them, a shorter one read whole.
+_SEARCH_COST = 16
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,7 @@ class BlockBounds:
 
 
 def block_max_top_k(
-    postings: PostingLists, bounds: BlockBounds, question: Sequence[int], k: int
+    postings: PostingLists, bounds: BlockBounds, question: Sequence[int], k: int, workspace: Workspace
 ) -> list[tuple[int, float]] | None:
     """The k best (passage, score) for known term ids in question order, exactly as exhaustive top-k finds them;
     None when a question term has a negative idf (partial scores would then bound nothing from below)."""
@@ -93,6 +100,8 @@ def block_max_top_k(
         bounds.offsets,
         bounds.last_passages,
         bounds.tf_maxima,
+        workspace.scores,
+        workspace.touched,
     )
     if not exact:
         return None
@@ -129,9 +138,12 @@ def _top_k(
     block_offsets: Any,
     block_last: Any,
     block_max: Any,
+    scores: Any,
+    touched: Any,
 ) -> tuple[Any, Any, bool]:
-    """(passages, scores, exact): the best k, best first; exact is False for a negative idf (nothing found)."""
-    # The distinct terms with their counts; repeated terms count twice, as the exhaustive sums add them twice.
+    """(passages, scores, exact): the best k, best first; exact is False for a negative idf (nothing found).
+
+    Term at a time into `scores` (all zeros before and after), listing the passages touched in `touched`."""
     terms = np.empty(len(question), dtype=np.int64)
     counts = np.zeros(len(question), dtype=np.float64)
     n = 0
@@ -156,179 +168,93 @@ def _top_k(
             j -= 1
         terms[j], weights[j], bounds[j] = term, weight, bound
     start = np.zeros(n, dtype=np.int64)
-    position = np.zeros(n, dtype=np.int64)  # per term, its next posting
     end = np.zeros(n, dtype=np.int64)
-    block = np.zeros(n, dtype=np.int64)  # per term, the block its look-ups have reached
     first_block = np.zeros(n, dtype=np.int64)
     end_block = np.zeros(n, dtype=np.int64)
     for i in range(n):
-        start[i] = position[i] = indptr[terms[i]]
-        end[i] = indptr[terms[i] + 1]
-        block[i] = first_block[i] = block_offsets[terms[i]]
-        end_block[i] = block_offsets[terms[i] + 1]
-    block_bounds = np.zeros(n, dtype=np.float64)
-    choices, choice_costs, choice_rests = _essential_choices(bounds, end - start)
-    walked = np.ones(n, dtype=np.bool_)  # the essential terms, whose lists are walked; the others looked up
-    next_choice = 0.0  # choices are weighed again once the bar passes this
+        start[i], end[i] = indptr[terms[i]], indptr[terms[i] + 1]
+        first_block[i], end_block[i] = block_offsets[terms[i]], block_offsets[terms[i] + 1]
 
-    heap = np.zeros(k, dtype=np.float64)  # the k best approximate scores so far, a min-heap
-    held = 0
-    finalists = np.zeros(max(4 * k, 64), dtype=np.int64)
-    finalist_scores = np.zeros(len(finalists), dtype=np.float64)
-    found = 0
-
-    unwalked = 0.0  # a bound of what the terms not walked add together
-    pending = np.zeros(n, dtype=np.int64)  # the walked terms with postings left, by their next passage
-    done = -1  # every passage up to this one has been weighed
     bar = _seed_bar(k, passages, codes, code_weights, block_last, weights, bounds, start, end, first_block, end_block)
-    while True:
-        if bar > next_choice:  # a choice below the bar now: the cheapest set of lists to walk such that a
-            # passage none of them holds cannot reach the bar (feasible choices only ever grow with the bar)
-            chosen, cheapest, next_choice = -1, _NO_PASSAGE, np.inf
-            for c in range(len(choices)):
-                if choice_rests[c] < bar:
-                    if choice_costs[c] < cheapest:
-                        chosen, cheapest = c, choice_costs[c]
-                else:
-                    next_choice = min(next_choice, float(choice_rests[c]))
-            unwalked = choice_rests[chosen]
-            for i in range(n):
-                essential = (choices[chosen] >> i) & 1 == 1
-                if essential and not walked[i]:  # walked from the next passage on
-                    position[i] = _first_from(
-                        passages, block_last, position[i], end[i], start[i], first_block[i], end_block[i], done + 1
-                    )
-                walked[i] = essential
-        # The pivot (WAND): walking the lists in order of their next passage, the first passage where the
-        # bounds so far reach the bar; no passage before it can, so the lists behind it skip to it.
-        live = 0
-        for i in range(n):
-            if walked[i] and position[i] < end[i]:
-                j = live
-                while j > 0 and passages[position[pending[j - 1]]] > passages[position[i]]:
-                    pending[j] = pending[j - 1]
-                    j -= 1
-                pending[j] = i
-                live += 1
-        reach, pivot = unwalked, -1
-        for j in range(live):
-            reach = (reach + bounds[pending[j]]) * _GROW
-            if reach >= bar:
-                pivot = j
-                break
-        if pivot < 0:
+    choices, choice_costs, choice_rests = _essential_choices(bounds, end - start)
+    essential, rest = (1 << n) - 1, 0.0
+    cheapest = _NO_PASSAGE
+    for c in range(len(choices)):
+        if choice_rests[c] < bar and choice_costs[c] < cheapest:
+            essential, rest, cheapest = choices[c], choice_rests[c], choice_costs[c]
+
+    # The essential lists: every passage that could be in the top k is in one of them. A block is skipped when
+    # its largest tf-part, with every other term's bound, stays below the bar: its passages cannot reach the
+    # top k, and leaving their partial scores short only lets them be dropped sooner.
+    total = 0.0
+    for i in range(n):
+        total = (total + bounds[i]) * _GROW
+    count = 0
+    for i in range(n):
+        if (essential >> i) & 1 == 0 or weights[i] == 0.0:
+            continue
+        others = total - bounds[i] * _SHRINK
+        for block in range(first_block[i], end_block[i]):
+            if weights[i] * block_max[block] * _GROW + others < bar:
+                continue
+            first = start[i] + (block - first_block[i]) * BLOCK_POSTINGS
+            for posting in range(first, min(first + BLOCK_POSTINGS, end[i])):
+                passage = passages[posting]
+                if scores[passage] == 0.0:
+                    touched[count] = passage
+                    count += 1
+                scores[passage] += weights[i] * code_weights[codes[posting]]
+    bar = max(bar, _kth_best(scores, touched, count, k) * _SHRINK)
+    # The other lists, largest bound first, only for passages still within reach.
+    for i in range(n - 1, -2, -1):
+        if i >= 0 and ((essential >> i) & 1 == 1 or weights[i] == 0.0):
+            continue
+        kept = 0
+        for j in range(count):
+            passage = touched[j]
+            if scores[passage] + rest >= bar:
+                touched[kept] = passage
+                kept += 1
+            else:
+                scores[passage] = 0.0
+        count = kept
+        if i < 0:
             break
-        passage = passages[position[pending[pivot]]]
-        if passages[position[pending[0]]] < passage:
-            for j in range(pivot):
-                i = pending[j]
-                position[i] = _first_from(
-                    passages, block_last, position[i], end[i], start[i], first_block[i], end_block[i], passage
-                )
-            continue
-        rest = 0.0  # a bound of what the terms only looked up add
-        if bar > 0.0:
-            # A bound for every passage from this one to `boundary`, from the blocks that hold them: where it
-            # is below the bar, the walked lists skip past the boundary without scoring a posting.
-            bound, boundary = 0.0, _NO_PASSAGE
-            for i in range(n):
-                if walked[i]:  # the block of the next posting
-                    b = first_block[i] + (position[i] - start[i]) // BLOCK_POSTINGS
-                else:  # the block that would hold this passage
-                    b = block[i]
-                    while b < end_block[i] and block_last[b] < passage:
-                        b += 1
-                    block[i] = b
-                block_bounds[i] = 0.0
-                if b < end_block[i] and position[i] < end[i]:
-                    block_bounds[i] = weights[i] * block_max[b] * _GROW
-                    boundary = min(boundary, int(block_last[b]))
-                bound = (bound + block_bounds[i]) * _GROW
-                if not walked[i]:
-                    rest = (rest + block_bounds[i]) * _GROW
-            if bound < bar:
-                for i in range(n):
-                    if walked[i]:
-                        position[i] = _first_from(
-                            passages,
-                            block_last,
-                            position[i],
-                            end[i],
-                            start[i],
-                            first_block[i],
-                            end_block[i],
-                            boundary + 1,
-                        )
-                done = boundary
-                continue
-        done = passage
-        score = 0.0
-        for i in range(n):
-            if walked[i] and position[i] < end[i] and passages[position[i]] == passage:
-                score += weights[i] * code_weights[codes[position[i]]]
-                position[i] += 1
-        if rest > 0.0:
-            if score + rest < bar:
-                continue
-            for i in range(n - 1, -1, -1):  # the largest bounds first
-                if walked[i] or block_bounds[i] == 0.0:
-                    continue
-                if score + rest < bar:
-                    break
-                rest = max(rest - block_bounds[i], 0.0) * _GROW  # what the terms after this one may still add
-                position[i] = _first_from(
-                    passages, block_last, position[i], end[i], start[i], first_block[i], end_block[i], passage
-                )
-                if position[i] < end[i] and passages[position[i]] == passage:
-                    score += weights[i] * code_weights[codes[position[i]]]
-            if score + rest < bar:
-                continue
-        if score <= 0.0 or score < bar:
-            continue
-
-        if found == len(finalists):  # keep those still within reach; grow when most are
-            kept = 0
-            for j in range(found):
-                if finalist_scores[j] >= bar:
-                    finalists[kept] = finalists[j]
-                    finalist_scores[kept] = finalist_scores[j]
-                    kept += 1
-            found = kept
-            if found * 2 > len(finalists):
-                finalists, finalist_scores = _doubled(finalists, finalist_scores, found)
-        finalists[found] = passage
-        finalist_scores[found] = score
-        found += 1
-
-        if held < k:
-            heap[held] = score
-            _sift_up(heap, held)
-            held += 1
-        elif score > heap[0]:
-            heap[0] = score
-            _sift_down(heap, held)
+        rest = 0.0
+        for j in range(i):
+            if (essential >> j) & 1 == 0:
+                rest = (rest + bounds[j]) * _GROW
+        if end[i] - start[i] <= count * _SEARCH_COST:
+            for posting in range(start[i], end[i]):
+                passage = passages[posting]
+                if scores[passage] > 0.0:
+                    scores[passage] += weights[i] * code_weights[codes[posting]]
         else:
-            continue
-        if held == k:
-            bar = max(bar, heap[0] * _SHRINK)
+            for j in range(count):
+                where = _find(passages, start[i], end[i], touched[j])
+                if where >= 0:
+                    scores[touched[j]] += weights[i] * code_weights[codes[where]]
+        bar = max(bar, _kth_best(scores, touched, count, k) * _SHRINK)
 
-    # The finalists, ascending (found in passage order), scored again exactly; the best k kept in order.
+    # The finalists scored again exactly, in question order; the best k kept in order, equal scores by id.
     best = np.zeros(k, dtype=np.int64)
     best_scores = np.zeros(k, dtype=np.float64)
     kept = 0
-    for j in range(found):
-        if finalist_scores[j] < bar:
+    for j in range(count):
+        passage = touched[j]
+        weighed = scores[passage]
+        scores[passage] = 0.0
+        if weighed < bar:
             continue
-        passage = finalists[j]
         exact = 0.0
         for asked in question:  # question order, repeats included: the exhaustive path's order of additions
             where = _find(passages, indptr[asked], indptr[asked + 1], passage)
             if where >= 0:
                 exact += code_weights[codes[where]] * idf[asked]
-        if exact <= 0.0 or (kept == k and exact <= best_scores[k - 1]):
-            continue  # an equal score comes later in passage order, so it loses the tie
+        if exact <= 0.0 or (kept == k and not _ahead(exact, passage, best_scores[k - 1], best[k - 1])):
+            continue
         i = min(kept, k - 1)
-        while i > 0 and best_scores[i - 1] < exact:
+        while i > 0 and _ahead(exact, passage, best_scores[i - 1], best[i - 1]):
             best[i], best_scores[i] = best[i - 1], best_scores[i - 1]
             i -= 1
         best[i], best_scores[i] = passage, exact
@@ -337,12 +263,24 @@ def _top_k(
 
 
 @numba.njit(nogil=True)
-def _doubled(passages: Any, scores: Any, used: int) -> tuple[Any, Any]:
-    more_passages = np.zeros(2 * len(passages), dtype=np.int64)
-    more_scores = np.zeros(2 * len(scores), dtype=np.float64)
-    for j in range(used):
-        more_passages[j], more_scores[j] = passages[j], scores[j]
-    return more_passages, more_scores
+def _ahead(score: float, passage: int, other_score: float, other_passage: int) -> bool:
+    return score > other_score or (score == other_score and passage < other_passage)
+
+
+@numba.njit(nogil=True)
+def _kth_best(scores: Any, touched: Any, count: int, k: int) -> float:
+    """The k-th best of the touched passages' scores; 0.0 with fewer than k."""
+    if count < k:
+        return 0.0
+    heap = np.zeros(k, dtype=np.float64)
+    for j in range(k):
+        heap[j] = scores[touched[j]]
+        _sift_up(heap, j)
+    for j in range(k, count):
+        if scores[touched[j]] > heap[0]:
+            heap[0] = scores[touched[j]]
+            _sift_down(heap, k)
+    return float(heap[0])
 
 
 @numba.njit(nogil=True)
@@ -362,16 +300,20 @@ def _seed_bar(
     """A first bar: the k-th best whole score among the passages of the heaviest short list (its passages
     looked up in the other lists). Walking in passage order, the bar would otherwise rise slowly from 0."""
     n = len(bounds)
-    seed = -1
+    seed, shortest = -1, 0
     for i in range(n):
         if k <= end[i] - start[i] <= _SEED_POSTINGS and (seed < 0 or bounds[i] > bounds[seed]):
             seed = i
-    if seed < 0:
+        if end[i] - start[i] < end[shortest] - start[shortest]:
+            shortest = i
+    if seed < 0:  # the shortest list's first postings: any k passages' whole scores bound the k-th best
+        seed = shortest
+    if end[seed] - start[seed] < k:
         return 0.0
     heap = np.zeros(k, dtype=np.float64)
     held = 0
     cursor = start.copy()
-    for posting in range(start[seed], end[seed]):
+    for posting in range(start[seed], min(end[seed], start[seed] + _SEED_POSTINGS)):
         passage = passages[posting]
         score = weights[seed] * code_weights[codes[posting]]
         for i in range(n):

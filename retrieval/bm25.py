@@ -273,7 +273,7 @@ class Bm25Engine:
             return None
         from retrieval.block_max import block_max_top_k  # imported by `prepare`, so only a lookup here
 
-        return block_max_top_k(self._postings, bounds, self._term_ids(query), k)
+        return block_max_top_k(self._postings, bounds, self._term_ids(query), k, self._workspace())
 
     def prepare(self) -> BlockBounds | None:
         """Make the compiled path ready: numba's import, the per-block bounds and its compiling (seconds, once
@@ -286,8 +286,8 @@ class Bm25Engine:
                     self._without_numba = True
                     return None
                 self._block_bounds = BlockBounds.of(self._postings)
-                if self.vocabulary_size:
-                    block_max_top_k(self._postings, self._block_bounds, [0], 1)  # compiles for these arrays' types
+                if self.vocabulary_size:  # compiles for these arrays' types
+                    block_max_top_k(self._postings, self._block_bounds, [0], 1, self._workspace())
             return self._block_bounds
 
     def top_k_exhaustive(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
