@@ -56,7 +56,7 @@ _SUBSETS_UP_TO = 10
 _SEED_POSTINGS = 2048
 # A binary search costs about this many postings read in order: a list longer than the passages still within
 # reach times this is searched for each of them, a shorter one read whole.
-_SEARCH_COST = 16
+_SEARCH_COST = 64
 
 
 @dataclass(frozen=True)
@@ -183,9 +183,9 @@ def _top_k(
         if choice_rests[c] < bar and choice_costs[c] < cheapest:
             essential, rest, cheapest = choices[c], choice_rests[c], choice_costs[c]
 
-    # The essential lists: every passage that could be in the top k is in one of them. A block is skipped when
-    # its largest tf-part, with every other term's bound, stays below the bar: its passages cannot reach the
-    # top k, and leaving their partial scores short only lets them be dropped sooner.
+    # The essential lists: every passage that could be in the top k is in one of them. A posting is skipped
+    # when its contribution, with every other term's bound, stays below the bar (a block, when its largest
+    # does): its passage cannot reach the top k, and leaving its partial score short only drops it sooner.
     total = 0.0
     for i in range(n):
         total = (total + bounds[i]) * _GROW
@@ -193,31 +193,31 @@ def _top_k(
     for i in range(n):
         if (essential >> i) & 1 == 0 or weights[i] == 0.0:
             continue
-        others = total - bounds[i] * _SHRINK
+        least = (bar - (total - bounds[i] * _SHRINK)) / (weights[i] * _GROW)  # the tf-part a posting needs
         for block in range(first_block[i], end_block[i]):
-            if weights[i] * block_max[block] * _GROW + others < bar:
+            if block_max[block] < least:
                 continue
             first = start[i] + (block - first_block[i]) * BLOCK_POSTINGS
             for posting in range(first, min(first + BLOCK_POSTINGS, end[i])):
+                tf_part = code_weights[codes[posting]]
+                if tf_part < least:
+                    continue
                 passage = passages[posting]
                 if scores[passage] == 0.0:
                     touched[count] = passage
                     count += 1
-                scores[passage] += weights[i] * code_weights[codes[posting]]
-    bar = max(bar, _kth_best(scores, touched, count, k) * _SHRINK)
-    # The other lists, largest bound first, only for passages still within reach.
+                scores[passage] += weights[i] * tf_part
+    # The other lists, largest bound first, only for passages still within reach. A pass that drops the
+    # passages out of reach (and finds the k-th best partial score, a higher bar) reads scattered scores: it is
+    # made after the essential lists, before a list is searched passage by passage, and at the end.
+    pruned = False
     for i in range(n - 1, -2, -1):
         if i >= 0 and ((essential >> i) & 1 == 1 or weights[i] == 0.0):
             continue
-        kept = 0
-        for j in range(count):
-            passage = touched[j]
-            if scores[passage] + rest >= bar:
-                touched[kept] = passage
-                kept += 1
-            else:
-                scores[passage] = 0.0
-        count = kept
+        if not pruned or i < 0 or end[i] - start[i] > count * _SEARCH_COST:
+            count, kth = _keep_within_reach(scores, touched, count, rest, bar, k)
+            bar = max(bar, kth * _SHRINK)
+            pruned = True
         if i < 0:
             break
         rest = 0.0
@@ -234,7 +234,6 @@ def _top_k(
                 where = _find(passages, start[i], end[i], touched[j])
                 if where >= 0:
                     scores[touched[j]] += weights[i] * code_weights[codes[where]]
-        bar = max(bar, _kth_best(scores, touched, count, k) * _SHRINK)
 
     # The finalists scored again exactly, in question order; the best k kept in order, equal scores by id.
     best = np.zeros(k, dtype=np.int64)
@@ -268,19 +267,28 @@ def _ahead(score: float, passage: int, other_score: float, other_passage: int) -
 
 
 @numba.njit(nogil=True)
-def _kth_best(scores: Any, touched: Any, count: int, k: int) -> float:
-    """The k-th best of the touched passages' scores; 0.0 with fewer than k."""
-    if count < k:
-        return 0.0
+def _keep_within_reach(scores: Any, touched: Any, count: int, rest: float, bar: float, k: int) -> tuple[int, float]:
+    """Drop (and zero) the touched passages whose score plus `rest` is below the bar; (how many are left, the
+    k-th best score among them, 0.0 with fewer than k): one pass, as each is a pass over scattered passages."""
     heap = np.zeros(k, dtype=np.float64)
-    for j in range(k):
-        heap[j] = scores[touched[j]]
-        _sift_up(heap, j)
-    for j in range(k, count):
-        if scores[touched[j]] > heap[0]:
-            heap[0] = scores[touched[j]]
-            _sift_down(heap, k)
-    return float(heap[0])
+    held = 0
+    kept = 0
+    for j in range(count):
+        passage = touched[j]
+        score = scores[passage]
+        if score + rest < bar:
+            scores[passage] = 0.0
+            continue
+        touched[kept] = passage
+        kept += 1
+        if held < k:
+            heap[held] = score
+            _sift_up(heap, held)
+            held += 1
+        elif score > heap[0]:
+            heap[0] = score
+            _sift_down(heap, held)
+    return kept, float(heap[0]) if held == k else 0.0
 
 
 @numba.njit(nogil=True)
