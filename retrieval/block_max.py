@@ -52,6 +52,8 @@ _SHRINK = 1.0 - _MARGIN
 _NO_PASSAGE = np.iinfo(np.int64).max
 # Up to this many distinct terms, every set of them is weighed as the essential ones (2**n small sums).
 _SUBSETS_UP_TO = 10
+# Sets of terms are bit masks in an int64: a question with more distinct terms walks every list.
+_MASKED_TERMS = 62
 # The first bar comes from a list of at most this many postings (each looked up in the other lists).
 _SEED_POSTINGS = 2048
 # A binary search costs about this many postings read in order: a list longer than the passages still within
@@ -176,12 +178,18 @@ def _top_k(
         first_block[i], end_block[i] = block_offsets[terms[i]], block_offsets[terms[i] + 1]
 
     bar = _seed_bar(k, passages, codes, code_weights, block_last, weights, bounds, start, end, first_block, end_block)
-    choices, choice_costs, choice_rests = _essential_choices(bounds, end - start)
-    essential, rest = (1 << n) - 1, 0.0
-    cheapest = _NO_PASSAGE
-    for c in range(len(choices)):
-        if choice_rests[c] < bar and choice_costs[c] < cheapest:
-            essential, rest, cheapest = choices[c], choice_rests[c], choice_costs[c]
+    essential = np.ones(n, dtype=np.bool_)
+    rest = 0.0  # a bound of what the terms not essential add together
+    if n <= _MASKED_TERMS:
+        choices, choice_costs, choice_rests = _essential_choices(bounds, end - start)
+        chosen, cheapest = -1, _NO_PASSAGE
+        for c in range(len(choices)):
+            if choice_rests[c] < bar and choice_costs[c] < cheapest:
+                chosen, cheapest = c, choice_costs[c]
+        if chosen >= 0:
+            rest = choice_rests[chosen]
+            for i in range(n):
+                essential[i] = (choices[chosen] >> i) & 1 == 1
 
     # The essential lists: every passage that could be in the top k is in one of them. A posting is skipped
     # when its contribution, with every other term's bound, stays below the bar (a block, when its largest
@@ -191,7 +199,7 @@ def _top_k(
         total = (total + bounds[i]) * _GROW
     count = 0
     for i in range(n):
-        if (essential >> i) & 1 == 0 or weights[i] == 0.0:
+        if not essential[i] or weights[i] == 0.0:
             continue
         least = (bar - (total - bounds[i] * _SHRINK)) / (weights[i] * _GROW)  # the tf-part a posting needs
         for block in range(first_block[i], end_block[i]):
@@ -212,7 +220,7 @@ def _top_k(
     # made after the essential lists, before a list is searched passage by passage, and at the end.
     pruned = False
     for i in range(n - 1, -2, -1):
-        if i >= 0 and ((essential >> i) & 1 == 1 or weights[i] == 0.0):
+        if i >= 0 and (essential[i] or weights[i] == 0.0):
             continue
         if not pruned or i < 0 or end[i] - start[i] > count * _SEARCH_COST:
             count, kth = _keep_within_reach(scores, touched, count, rest, bar, k)
@@ -222,7 +230,7 @@ def _top_k(
             break
         rest = 0.0
         for j in range(i):
-            if (essential >> j) & 1 == 0:
+            if not essential[j]:
                 rest = (rest + bounds[j]) * _GROW
         if end[i] - start[i] <= count * _SEARCH_COST:
             for posting in range(start[i], end[i]):
@@ -345,7 +353,7 @@ def _seed_bar(
 def _essential_choices(bounds: Any, lengths: Any) -> tuple[Any, Any, Any]:
     """Sets of terms that could be the essential ones (bit i: term i), each with its postings and a bound of
     what the other terms add: every set for a few terms, else (like plain MaxScore) the terms from some bound
-    up. An empty set is a choice too: once the bounds of all terms together are below the bar, nothing can."""
+    up."""
     n = len(bounds)
     every = n <= _SUBSETS_UP_TO
     count = (1 << n) if every else n + 1

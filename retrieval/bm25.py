@@ -275,6 +275,12 @@ class Bm25Engine:
 
         return block_max_top_k(self._postings, bounds, self._term_ids(query), k, self._workspace())
 
+    def warm_up(self) -> None:
+        """Where `top_k` runs compiled (a corpus of `_COMPILED_FROM_PASSAGES` or more), make it ready now, so
+        that no question waits seconds for numba's compiling (in a worker, past its time limit)."""
+        if self.passage_count >= _COMPILED_FROM_PASSAGES:
+            self.prepare()
+
     def prepare(self) -> BlockBounds | None:
         """Make the compiled path ready: numba's import, the per-block bounds and its compiling (seconds, once
         per process), which the first compiled question would otherwise wait for. None without numba."""

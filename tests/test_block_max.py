@@ -129,6 +129,13 @@ class TestAdversarialQuestions:
         assert self.agree([], 10) == []
         assert self.agree(["never-seen", "w7", "absent", "w300"], 10) != []
 
+    def test_long_questions_of_many_distinct_words(self) -> None:
+        """Past ten distinct words only the sets of the heaviest ones are weighed; past 62, every list is walked."""
+        words = [f"w{i}" for i in range(0, 3000, 37)]
+        for length in (11, 15, 40, 63, 80):
+            assert self.agree(words[:length], 10) != []
+            assert self.agree(words[:length] + words[:3], 10) != []
+
     def test_no_answer_for_k_of_zero(self) -> None:
         assert self.engine().top_k_block_max(["w7"], 0) == []
 
