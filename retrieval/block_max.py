@@ -289,13 +289,7 @@ def _keep_within_reach(scores: Any, touched: Any, count: int, rest: float, bar: 
             continue
         touched[kept] = passage
         kept += 1
-        if held < k:
-            heap[held] = score
-            _sift_up(heap, held)
-            held += 1
-        elif score > heap[0]:
-            heap[0] = score
-            _sift_down(heap, held)
+        held = _offer(heap, held, score)
     return kept, float(heap[0]) if held == k else 0.0
 
 
@@ -339,14 +333,8 @@ def _seed_bar(
                 )
                 if cursor[i] < end[i] and passages[cursor[i]] == passage:
                     score += weights[i] * code_weights[codes[cursor[i]]]
-        if held < k:
-            heap[held] = score
-            _sift_up(heap, held)
-            held += 1
-        elif score > heap[0]:
-            heap[0] = score
-            _sift_down(heap, held)
-    return float(heap[0]) * _SHRINK
+        held = _offer(heap, held, score)
+    return float(heap[0]) * _SHRINK if held == k else 0.0
 
 
 @numba.njit(nogil=True)
@@ -390,8 +378,20 @@ def _first_from(
         b += 1
     if b == end_block:
         return end
-    low = max(position, start + (b - first_block) * BLOCK_POSTINGS)
-    high = min(start + (b - first_block + 1) * BLOCK_POSTINGS, end)
+    first = start + (b - first_block) * BLOCK_POSTINGS
+    return _lower_bound(passages, max(position, first), min(first + BLOCK_POSTINGS, end), passage)
+
+
+@numba.njit(nogil=True)
+def _find(passages: Any, start: int, stop: int, passage: int) -> int:
+    """The posting of `passage` among passages[start:stop] (ascending), or -1."""
+    found = _lower_bound(passages, start, stop, passage)
+    return found if found < stop and passages[found] == passage else -1
+
+
+@numba.njit(nogil=True)
+def _lower_bound(passages: Any, low: int, high: int, passage: int) -> int:
+    """The first posting in passages[low:high] (ascending) of a passage >= `passage`; `high` when none is."""
     while low < high:
         middle = (low + high) // 2
         if passages[middle] < passage:
@@ -402,16 +402,16 @@ def _first_from(
 
 
 @numba.njit(nogil=True)
-def _find(passages: Any, start: int, stop: int, passage: int) -> int:
-    """The posting of `passage` among passages[start:stop] (ascending), or -1."""
-    low, high = start, stop
-    while low < high:
-        middle = (low + high) // 2
-        if passages[middle] < passage:
-            low = middle + 1
-        else:
-            high = middle
-    return low if low < stop and passages[low] == passage else -1
+def _offer(heap: Any, held: int, score: float) -> int:
+    """Keep `score` if it is among the len(heap) best so far (a min-heap of `held` entries); the new count."""
+    if held < len(heap):
+        heap[held] = score
+        _sift_up(heap, held)
+        return held + 1
+    if score > heap[0]:
+        heap[0] = score
+        _sift_down(heap, held)
+    return held
 
 
 @numba.njit(nogil=True)

@@ -1,23 +1,17 @@
 """Compiled block-max top-k (retrieval/block_max.py): the same passages and bit-identical scores as scoring
-every posting, on the questions where a pruning shortcut would go wrong first."""
+every posting, on the questions where a pruning shortcut would go wrong first (tests/test_pruning.py asks it
+too, on any small corpus and at ties)."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
-from test_pruning import PARAMETERS, QUESTION_POOL, WORD_POOL, has_negative_idf, questions_from, zipfian_corpus
+from test_pruning import PARAMETERS, questions_from, zipfian_corpus
 
 from retrieval.block_max import BLOCK_POSTINGS
 from retrieval.bm25 import Bm25Engine
 
 Top = list[tuple[int, float]]
-
-corpora = st.lists(st.lists(st.sampled_from(WORD_POOL), max_size=30), min_size=1, max_size=80)
-questions = st.lists(st.sampled_from(QUESTION_POOL), max_size=8)
 
 
 def compiled(engine: Bm25Engine, question: list[str], k: int) -> Top:
@@ -27,27 +21,13 @@ def compiled(engine: Bm25Engine, question: list[str], k: int) -> Top:
     return found
 
 
-def self_agree(engine: Bm25Engine, question: list[str], k: int) -> Top:
+def same_as_exhaustive(engine: Bm25Engine, question: list[str], k: int) -> Top:
     expected = engine.top_k_exhaustive(question, k)
     assert compiled(engine, question, k) == expected, (question, k)
     return expected
 
 
 class TestSameAnswersAsExhaustiveScoring:
-    @settings(max_examples=300, deadline=None)
-    @given(corpora, questions, st.integers(min_value=1, max_value=100))
-    @example([["rare", "the"], ["the"], ["the", "of"], ["of", "the"]], ["rare", "the", "the"], 1)
-    @example([["the", "the"]] * 10 + [["okapi"]], ["the"], 3)  # ten-way tie: the lowest ids win
-    def test_any_corpus_question_and_k(self, corpus: list[list[str]], question: list[str], k: int) -> None:
-        """Repeated and absent words, floored idf, ties and k beyond the matches: compiled equals exhaustive,
-        or declines (None) exactly when a question word has a negative idf."""
-        engine = Bm25Engine.build(corpus, **PARAMETERS)
-        found = engine.top_k_block_max(question, k)
-        if found is None:
-            assert has_negative_idf(engine, question)
-        else:
-            assert found == engine.top_k_exhaustive(question, k)
-
     @pytest.mark.parametrize("seed", [41, 42, 43, 44, 45, 46])
     def test_zipfian_corpora_of_many_seeds_at_several_k(self, seed: int) -> None:
         """Lists many blocks long, common words with floored idf, questions sampled from passages."""
@@ -76,88 +56,54 @@ class TestSameAnswersAsExhaustiveScoring:
         assert forwards == backwards[::-1]
         assert forwards == [engine.top_k_exhaustive(question, 10) for question in asked]
 
-    def test_threads_sharing_an_engine_get_the_same_answers(self) -> None:
-        corpus = zipfian_corpus(3000, 3000, seed=51)
-        engine = Bm25Engine.build(corpus, **PARAMETERS)
-        asked = questions_from(corpus, seed=52, count=120)
-        expected = [engine.top_k_exhaustive(question, 10) for question in asked]
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            found = list(pool.map(lambda question: engine.top_k_block_max(question, 10), asked))
-        assert found == expected
+
+ADVERSARIAL_CORPUS = zipfian_corpus(6000, 4000, seed=53)
+
+
+@pytest.fixture(scope="module")
+def engine() -> Bm25Engine:
+    return Bm25Engine.build(ADVERSARIAL_CORPUS, **PARAMETERS)
 
 
 class TestAdversarialQuestions:
     """The shapes of question where a pruning shortcut would go wrong first; each equals exhaustive scoring."""
 
-    corpus = zipfian_corpus(6000, 4000, seed=53)
-
-    def engine(self) -> Bm25Engine:
-        engine: Bm25Engine | None = getattr(type(self), "_engine", None)
-        if engine is None:
-            engine = Bm25Engine.build(self.corpus, **PARAMETERS)
-            type(self)._engine = engine
-        return engine
-
-    def agree(self, question: list[str], k: int) -> Top:
-        return self_agree(self.engine(), question, k)
-
     @pytest.mark.parametrize("word", ["w0", "w3", "w40", "w900", "w3999"])
-    def test_one_word_questions_common_to_rare(self, word: str) -> None:
+    def test_one_word_questions_common_to_rare(self, engine: Bm25Engine, word: str) -> None:
         for k in (1, 10, 200):
-            self.agree([word], k)
+            same_as_exhaustive(engine, [word], k)
 
-    def test_common_words_only(self) -> None:
+    def test_common_words_only(self, engine: Bm25Engine) -> None:
         """Words in most passages have their idf floored to the same value: many near-ties, long lists."""
         for question in (["w0", "w1", "w2"], ["w1", "w1", "w0", "w4", "w2", "w3"], ["w5", "w6"], ["w0"] * 4):
-            assert self.agree(question, 10) != []
+            assert same_as_exhaustive(engine, question, 10) != []
 
-    def test_repeated_words_count_again(self) -> None:
+    def test_repeated_words_count_again(self, engine: Bm25Engine) -> None:
         for question in (["w900", "w900"], ["w3", "w900", "w3", "w3"], ["w2000", "w1", "w2000", "w1", "w2000"]):
             for k in (1, 10):
-                assert self.agree(question, k) != []
+                assert same_as_exhaustive(engine, question, k) != []
 
-    def test_k_larger_than_the_passages_that_match(self) -> None:
-        engine = self.engine()
+    def test_k_larger_than_the_passages_that_match(self, engine: Bm25Engine) -> None:
         rare = [w for w in (f"w{i}" for i in range(3999, 0, -1)) if 0 < engine.document_frequency(w) <= 3][:2]
-        matching = {passage for passage, words in enumerate(self.corpus) if set(rare) & set(words)}
-        assert {passage for passage, _ in self.agree(rare, len(matching) + 50)} == matching
-        assert len(self.agree([*rare, "w0"], len(matching) + 50)) == len(matching) + 50
-        self.agree(["w2"], len(self.corpus) * 2)
+        matching = {passage for passage, words in enumerate(ADVERSARIAL_CORPUS) if set(rare) & set(words)}
+        assert {passage for passage, _ in same_as_exhaustive(engine, rare, len(matching) + 50)} == matching
+        assert len(same_as_exhaustive(engine, [*rare, "w0"], len(matching) + 50)) == len(matching) + 50
+        same_as_exhaustive(engine, ["w2"], len(ADVERSARIAL_CORPUS) * 2)
 
-    def test_words_absent_from_the_index(self) -> None:
-        assert self.agree(["never-seen", "also-absent"], 10) == []
-        assert self.agree([], 10) == []
-        assert self.agree(["never-seen", "w7", "absent", "w300"], 10) != []
+    def test_words_absent_from_the_index(self, engine: Bm25Engine) -> None:
+        assert same_as_exhaustive(engine, ["never-seen", "also-absent"], 10) == []
+        assert same_as_exhaustive(engine, [], 10) == []
+        assert same_as_exhaustive(engine, ["never-seen", "w7", "absent", "w300"], 10) != []
 
-    def test_long_questions_of_many_distinct_words(self) -> None:
+    def test_long_questions_of_many_distinct_words(self, engine: Bm25Engine) -> None:
         """Past ten distinct words only the sets of the heaviest ones are weighed; past 62, every list is walked."""
         words = [f"w{i}" for i in range(0, 3000, 37)]
         for length in (11, 15, 40, 63, 80):
-            assert self.agree(words[:length], 10) != []
-            assert self.agree(words[:length] + words[:3], 10) != []
+            assert same_as_exhaustive(engine, words[:length], 10) != []
+            assert same_as_exhaustive(engine, words[:length] + words[:3], 10) != []
 
-    def test_no_answer_for_k_of_zero(self) -> None:
-        assert self.engine().top_k_block_max(["w7"], 0) == []
-
-    def test_ties_at_the_kth_place_across_many_equal_passages(self) -> None:
-        """Hundreds of identical passages tie for the last places, over many blocks: the lowest ids win."""
-        corpus = [["alpha", "beta", "gamma"] if i % 3 else ["alpha", "filler"] for i in range(3000)]
-        corpus[1500] = ["alpha", "beta", "gamma", "delta"]
-        engine = Bm25Engine.build(corpus, **PARAMETERS)
-        for question in (["delta", "beta", "gamma"], ["beta"], ["gamma", "beta", "beta"]):
-            for k in (1, 10, 999):
-                expected = engine.top_k_exhaustive(question, k)
-                found = engine.top_k_block_max(question, k)
-                assert (found is None and has_negative_idf(engine, question)) or found == expected
-
-    def test_ties_across_the_whole_corpus_go_to_the_lower_passage_id(self) -> None:
-        corpus = [
-            [*(["common"] if i % 5 < 2 else []), *(["rare"] if i % 20 == 0 else []), f"filler{i}"] for i in range(9_000)
-        ]
-        engine = Bm25Engine.build(corpus, **PARAMETERS)
-        found = compiled(engine, ["rare", "common"], 5)
-        assert found == engine.top_k_exhaustive(["rare", "common"], 5)
-        assert [passage for passage, _ in found] == [0, 20, 40, 60, 80]
+    def test_no_answer_for_k_of_zero(self, engine: Bm25Engine) -> None:
+        assert engine.top_k_block_max(["w7"], 0) == []
 
     def test_one_heavy_passage_in_a_block_of_light_ones(self) -> None:
         """A block's bound is its heaviest posting: the one passage that repeats the word is found wherever
@@ -166,7 +112,7 @@ class TestAdversarialQuestions:
             corpus = [["word", f"filler{i}", "other"] for i in range(8 * BLOCK_POSTINGS)]
             corpus[where] = ["word"] * 5 + ["other"]
             engine = Bm25Engine.build([*corpus, *[[f"pad{i}"] for i in range(4000)]], **PARAMETERS)
-            found = self_agree(engine, ["word", "other"], 1)
+            found = same_as_exhaustive(engine, ["word", "other"], 1)
             assert [passage for passage, _ in found] == [where]
 
     def test_a_negative_idf_is_left_to_the_caller(self) -> None:
