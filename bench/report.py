@@ -116,11 +116,14 @@ def machine_description() -> list[str]:
         memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
     except (OSError, IndexError, ValueError):
         pass
-    versions = ", ".join(f"{name} {_version(name)}" for name in ("numpy", "scipy", "rank-bm25", "bm25s", "tantivy"))
+    names = ("numpy", "scipy", "numba", "rank-bm25", "bm25s", "tantivy")
+    versions = ", ".join(f"{name} {_version(name)}" for name in names)
+    load = ", ".join(f"{average:.2f}" for average in os.getloadavg())
     return [
         f"{cpu}, {os.cpu_count()} cores{memory}",
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
-        versions + " (bm25s without numba or jax: its default numpy backend)",
+        versions + " (bm25s on its default numpy backend, as constructed here; numba is citebot's)",
+        f"load average when the report was written (1, 5, 15 min): {load}",
     ]
 
 

@@ -13,8 +13,9 @@ Those are rank-bm25's float64 operations in rank-bm25's order, so the scores are
 (idf uses ``math.log`` and the mean idf is summed sequentially in first-seen order, as rank-bm25 does).
 Float32 weights would not hold the 1e-6 promise: a weight near 30 has float32 steps of about 2e-6.
 
-`top_k` skips what cannot matter (MaxScore over each term's largest tf-part, retrieval/pruning.py) and
-returns exactly what `top_k_exhaustive`, which reads every posting, returns.  `build` sorts postings a
+`top_k` skips what cannot matter and returns exactly what `top_k_exhaustive`, which reads every posting,
+returns: by block-max MaxScore compiled with numba (retrieval/block_max.py) in a large corpus, else by MaxScore
+in numpy over each term's largest tf-part (retrieval/pruning.py).  `build` sorts postings a
 segment at a time (retrieval/segments.py), so it needs memory for the finished arrays and one segment.
 
 The vocabulary is stored as one UTF-8 blob with offsets plus its byte order, so a saved engine loads without
@@ -30,7 +31,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -39,10 +40,16 @@ from retrieval.passage_postings import PassagePostings, TermTable, first_seen_id
 from retrieval.pruning import PostingLists, Workspace, pruned_top_k
 from retrieval.segments import PostingSegments
 
+if TYPE_CHECKING:
+    from retrieval.block_max import BlockBounds
+
 _ENGINE_FORMAT = 3  # 3: each term's largest tf-part, the upper bound pruning needs (retrieval/pruning.py)
 _BUILD_CHUNK_PASSAGES = 16_384
 _SEGMENT_PASSAGES = 65_536
 _TERM_CACHE_SIZE = 65_536
+# From this many passages, top_k runs compiled (retrieval/block_max.py): below it exhaustive scoring takes well
+# under a millisecond, and numba's compiling (a few seconds, once per process) would not pay for itself.
+_COMPILED_FROM_PASSAGES = 20_000
 _SELECTION_BLOCK = 1 << 15
 _ARRAY_NAMES = (
     "vocab_blob",
@@ -105,6 +112,9 @@ class Bm25Engine:
         self._term_id = functools.lru_cache(maxsize=_TERM_CACHE_SIZE)(self._find_term)
         self._longest_postings = int(np.diff(self._indptr).max(initial=0)) if len(self._indptr) else 0
         self._thread_local = threading.local()
+        self._block_bounds: BlockBounds | None = None  # made at the first compiled question (`prepare`)
+        self._block_bounds_lock = threading.Lock()
+        self._without_numba = False
 
     # ---------------------------------------------------------------- building
 
@@ -231,9 +241,16 @@ class Bm25Engine:
     def top_k(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
         """The k best (passage id, score), best first; only scores > 0; equal scores by lower passage id.
 
-        Exactly `top_k_exhaustive`'s answer, scores bit for bit; by MaxScore (retrieval/pruning.py) when that
-        pays, skipping the postings of common terms that cannot lift a passage into the top k.
+        Exactly `top_k_exhaustive`'s answer, scores bit for bit, skipping the postings of common terms that
+        cannot lift a passage into the top k: by compiled block-max MaxScore (retrieval/block_max.py) in a
+        large corpus where numba is installed, else by MaxScore in numpy (retrieval/pruning.py) when that pays.
         """
+        if k <= 0:
+            return []
+        if self.passage_count >= _COMPILED_FROM_PASSAGES:
+            found = self.top_k_block_max(query, k)
+            if found is not None:
+                return found
         found = self.top_k_pruned(query, k)
         if found is None:  # nothing worth skipping, or a negative idf (tiny or odd corpora)
             return self.top_k_exhaustive(query, k)
@@ -245,6 +262,39 @@ class Bm25Engine:
         if k <= 0:
             return []
         return pruned_top_k(self._postings, self._term_ids(query), k, self._workspace(), always=always)
+
+    def top_k_block_max(self, query: Sequence[str], k: int) -> list[tuple[int, float]] | None:
+        """`top_k` by compiled block-max MaxScore, whatever the corpus's size; None without numba or where a
+        question term has a negative idf."""
+        if k <= 0:
+            return []
+        bounds = self._block_bounds or self.prepare()
+        if bounds is None:
+            return None
+        from retrieval.block_max import block_max_top_k  # imported by `prepare`, so only a lookup here
+
+        return block_max_top_k(self._postings, bounds, self._term_ids(query), k, self._workspace())
+
+    def warm_up(self) -> None:
+        """Where `top_k` runs compiled (a corpus of `_COMPILED_FROM_PASSAGES` or more), make it ready now, so
+        that no question waits seconds for numba's compiling (in a worker, past its time limit)."""
+        if self.passage_count >= _COMPILED_FROM_PASSAGES:
+            self.prepare()
+
+    def prepare(self) -> BlockBounds | None:
+        """Make the compiled path ready: numba's import, the per-block bounds and its compiling (seconds, once
+        per process), which the first compiled question would otherwise wait for. None without numba."""
+        with self._block_bounds_lock:
+            if self._block_bounds is None and not self._without_numba:
+                try:  # a dependency, but where its wheels are missing the engine still answers, in numpy
+                    from retrieval.block_max import BlockBounds, block_max_top_k
+                except ImportError:
+                    self._without_numba = True
+                    return None
+                self._block_bounds = BlockBounds.of(self._postings)
+                if self.vocabulary_size:  # compiles for these arrays' types
+                    block_max_top_k(self._postings, self._block_bounds, [0], 1, self._workspace())
+            return self._block_bounds
 
     def top_k_exhaustive(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
         """`top_k` by scoring every posting of every question term: the reference the pruned path must equal."""

@@ -94,11 +94,12 @@ class Workspace:
     """One thread's buffers, kept between questions (a fresh passage-sized array every question would cost
     page faults, not just time); the score vector is all zeros between questions."""
 
-    __slots__ = ("scores", "weights")
+    __slots__ = ("scores", "touched", "weights")
 
     def __init__(self, passages: int, longest_postings: int) -> None:
         self.scores: FloatArray = np.zeros(passages, dtype=np.float64)
         self.weights: FloatArray = np.zeros(longest_postings, dtype=np.float64)
+        self.touched = np.zeros(passages, dtype=np.int32)  # the compiled path's list of passages scored
 
     def add(self, postings: PostingLists, term: int, times: float) -> npt.NDArray[np.int32]:
         """Add `times` the term's contributions to the scores; returns the passages touched."""

@@ -24,6 +24,7 @@ class Retriever:
         encoder: DenseEncoder | None = None,
         url_template: str | None = None,
     ) -> None:
+        index.engine.warm_up()  # a large corpus's first question would otherwise wait for numba's compiling
         self.index = index
         self.settings = settings
         self.report = report

@@ -50,15 +50,16 @@ class TestSameAnswersAsExhaustiveScoring:
     @example([["rare", "the"], ["the"], ["the", "of"], ["of", "the"]], ["rare", "the", "the"], 1)
     @example([["the", "the"]] * 10 + [["okapi"]], ["the"], 3)  # ten-way tie: the lowest ids win
     def test_any_corpus_question_and_k(self, corpus: list[list[str]], question: list[str], k: int) -> None:
-        """Repeated and absent words, floored idf, ties and k beyond the matches: pruned equals exhaustive."""
+        """Repeated and absent words, floored idf, ties and k beyond the matches: pruned (in numpy or compiled)
+        equals exhaustive, or declines (None) exactly when a question word has a negative idf."""
         engine = Bm25Engine.build(corpus, **PARAMETERS)
         expected = engine.top_k_exhaustive(question, k)
         assert engine.top_k(question, k) == expected
-        pruned = engine.top_k_pruned(question, k, always=True)
-        if pruned is None:
-            assert has_negative_idf(engine, question)
-        else:
-            assert pruned == expected
+        for pruned in (engine.top_k_pruned(question, k, always=True), engine.top_k_block_max(question, k)):
+            if pruned is None:
+                assert has_negative_idf(engine, question)
+            else:
+                assert pruned == expected
 
     def test_zipfian_corpus_at_several_k(self) -> None:
         """Long posting lists, so candidates are looked up both by binary search and in one pass."""
@@ -84,7 +85,7 @@ class TestSameAnswersAsExhaustiveScoring:
         ]
         engine = Bm25Engine.build(corpus, **PARAMETERS)
         top = engine.top_k_pruned(["rare", "common"], 5, always=True)
-        assert top == engine.top_k_exhaustive(["rare", "common"], 5)
+        assert top == engine.top_k_exhaustive(["rare", "common"], 5) == engine.top_k_block_max(["rare", "common"], 5)
         assert [passage for passage, _ in top or []] == [0, 20, 40, 60, 80]
 
     def test_threads_sharing_an_engine_get_the_same_answers(self) -> None:
@@ -96,7 +97,8 @@ class TestSameAnswersAsExhaustiveScoring:
         expected = [engine.top_k_exhaustive(question, 10) for question in asked]
         with ThreadPoolExecutor(max_workers=4) as pool:
             found = list(pool.map(lambda question: engine.top_k_pruned(question, 10, always=True), asked))
-        assert found == expected
+            compiled = list(pool.map(lambda question: engine.top_k_block_max(question, 10), asked))
+        assert found == expected == compiled
 
 
 class TestAdversarialQuestions:
@@ -159,7 +161,8 @@ class TestAdversarialQuestions:
         assert top == pruned == expected != []
 
     def test_ties_at_the_kth_place_across_many_equal_passages(self) -> None:
-        """Hundreds of identical passages tie for the last places: the lowest ids win, pruned or not."""
+        """Hundreds of identical passages tie for the last places: the lowest ids win, pruned (in numpy or
+        compiled, over many blocks) or not."""
         corpus = [["alpha", "beta", "gamma"] if i % 3 else ["alpha", "filler"] for i in range(3000)]
         corpus[1500] = ["alpha", "beta", "gamma", "delta"]
         engine = Bm25Engine.build(corpus, **PARAMETERS)
@@ -167,8 +170,8 @@ class TestAdversarialQuestions:
             for k in (1, 10, 999):
                 expected = engine.top_k_exhaustive(question, k)
                 assert engine.top_k(question, k) == expected
-                pruned = engine.top_k_pruned(question, k, always=True)
-                assert (pruned is None and has_negative_idf(engine, question)) or pruned == expected
+                for pruned in (engine.top_k_pruned(question, k, always=True), engine.top_k_block_max(question, k)):
+                    assert (pruned is None and has_negative_idf(engine, question)) or pruned == expected
 
 
 class TestWhenItPrunes:
