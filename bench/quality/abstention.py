@@ -12,6 +12,10 @@ Last, whether a model learned on several corpora transfers to one it never saw: 
 four signals (and the number of concepts), fitted on every corpus but one (the dev half's CACM topics count as
 answerable questions) with its threshold set there to refuse at most 10 % of answerable questions, then applied
 to the corpus left out, next to today's rule.
+
+`--dense` adds one more signal, the best cosine between the question and the first three passages read (the
+optional all-MiniLM-L6-v2 encoder, `citebot[dense]`), and prints how well each signal alone separates answerable
+from unanswerable questions per corpus (the area under the ROC curve: 0.5 is chance, 1.0 perfect).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from bench.quality.corpora import DATA, cacm_dir, corpus_dir
 from bench.quality.run import HALVES, SETS, cases_of, open_corpus
 from retrieval.analysis import analyze
 from retrieval.compose import candidate_passages, context_terms
+from retrieval.dense import DenseEncoder
 from retrieval.evaluation import EVAL_TOP_K, first_gold_rank
 from retrieval.question import parse_question
 from retrieval.retriever import Retriever
@@ -51,19 +56,29 @@ class Signals:
     pair: bool
     relative: float
     concepts: int
+    cosine: float | None = None  # with --dense only
 
     def features(self) -> list[float]:
-        return [self.unknown, self.coverage, float(self.pair), self.relative, math.log(max(1, self.concepts))]
+        found = [self.unknown, self.coverage, float(self.pair), self.relative, math.log(max(1, self.concepts))]
+        return found if self.cosine is None else [*found, self.cosine]
 
 
-def signals(corpus: str, retriever: Retriever, question: str, gold: list[str], *, answerable: bool) -> Signals:
+def signals(
+    corpus: str,
+    retriever: Retriever,
+    question: str,
+    gold: list[str],
+    *,
+    answerable: bool,
+    encoder: DenseEncoder | None = None,
+) -> Signals:
     index = retriever.index
     asked = parse_question(question, index.engine, index.aliases)
     answer = retriever.ask(question, EVAL_TOP_K)
     rank = first_gold_rank(answer, gold) if gold and answer.answered else None
     hit = rank is not None and rank <= 3
     if not asked.concepts:
-        return Signals(corpus, answerable, hit, 0.0, 0.0, False, 0.0, 0)
+        return Signals(corpus, answerable, hit, 0.0, 0.0, False, 0.0, 0, None if encoder is None else 0.0)
     heaviest = sorted(asked.concepts, key=lambda key: (-asked.concepts[key].weight, key))[:2]
     coverage, pair = 0.0, False
     found = candidate_passages(index, asked.search_terms, PAIR_PASSAGES)
@@ -77,7 +92,12 @@ def signals(corpus: str, retriever: Retriever, question: str, gold: list[str], *
         if rank_read < READ_PASSAGES:
             coverage = max(coverage, asked.weight(held) / asked.total_weight)
         pair = pair or all(key in held for key in heaviest)
-    return Signals(corpus, answerable, hit, asked.unknown_share, coverage, pair, relative, len(asked.concepts))
+    cosine = None
+    if encoder is not None:
+        vectors = encoder.encode([question, *(index.passage_text(p) for p, _ in found[:READ_PASSAGES])])
+        cosine = float((vectors[1:] @ vectors[0]).max()) if len(vectors) > 1 else 0.0
+    found_signals = (asked.unknown_share, coverage, pair, relative, len(asked.concepts), cosine)
+    return Signals(corpus, answerable, hit, *found_signals)
 
 
 def rules() -> list[tuple[str, Callable[[Signals], bool]]]:
@@ -155,24 +175,57 @@ def transfer_table(fitting: list[Signals], judged: list[Signals]) -> list[str]:
     return lines
 
 
-def half_signals(half: str, index_dir: Path) -> list[Signals]:
+def half_signals(half: str, index_dir: Path, encoder: DenseEncoder | None = None) -> list[Signals]:
     found: list[Signals] = []
     for name in SETS:
         retriever = open_corpus(name, index_dir)
         cases = cases_of(name, half)
-        found += [signals(name, retriever, case.q, case.gold, answerable=bool(case.gold)) for case in cases]
+        found += [
+            signals(name, retriever, case.q, case.gold, answerable=bool(case.gold), encoder=encoder) for case in cases
+        ]
     return found
+
+
+def separation(answerable: Sequence[float], unanswerable: Sequence[float]) -> float:
+    """The chance that an answerable question's signal is above an unanswerable one's (ties count half)."""
+    pairs = [(a > u) + 0.5 * (a == u) for a in answerable for u in unanswerable]
+    return sum(pairs) / len(pairs) if pairs else math.nan
+
+
+def separation_table(found: list[Signals]) -> list[str]:
+    """Per signal and corpus, how well the signal alone tells answerable from unanswerable questions."""
+    named: list[tuple[str, Callable[[Signals], float]]] = [
+        ("coverage", lambda s: s.coverage),
+        ("best score / most possible", lambda s: s.relative),
+        ("known share (1 - unknown)", lambda s: 1 - s.unknown),
+    ]
+    if all(s.cosine is not None for s in found):
+        named.append(("dense cosine", lambda s: s.cosine or 0.0))
+    corpora = list(dict.fromkeys(s.corpus for s in found))
+    lines = ["| signal | " + " | ".join(corpora) + " |", "|---|" + "---|" * len(corpora)]
+    for label, value in named:
+        cells = [
+            separation(
+                [value(s) for s in found if s.corpus == corpus and s.answerable],
+                [value(s) for s in found if s.corpus == corpus and not s.answerable],
+            )
+            for corpus in corpora
+        ]
+        lines.append(f"| {label} | " + " | ".join(f"{cell:.2f}" for cell in cells) + " |")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.quality.abstention", description=__doc__)
     parser.add_argument("--half", choices=HALVES, default="dev")
+    parser.add_argument("--dense", action="store_true", help="add the dense cosine signal (needs citebot[dense])")
     args = parser.parse_args(argv)
     index_dir = DATA / "indexes"
     index_dir.mkdir(parents=True, exist_ok=True)
-    found = half_signals(args.half, index_dir)
+    encoder = DenseEncoder() if args.dense else None
+    found = half_signals(args.half, index_dir, encoder)
     cacm = Retriever.open(corpus_dir("cacm"), index_path=index_dir / "cacm.index")
-    topics = [signals("cacm", cacm, t.text, [], answerable=True) for t in judged_topics(cacm_dir())]
+    topics = [signals("cacm", cacm, t.text, [], answerable=True, encoder=encoder) for t in judged_topics(cacm_dir())]
     answerable = [s for s in found if s.answerable]
     unanswerable = [s for s in found if not s.answerable]
     hits = sum(s.hit_at_3 for s in answerable)
@@ -189,12 +242,14 @@ def main(argv: list[str] | None = None) -> int:
             f"| {label} | {len(refused) / len(answerable):.2f} | {lost} of {hits} | "
             f"{abstained / max(1, len(unanswerable)):.2f} | {share(sum(abstains(s) for s in topics), len(topics))} |"
         )
-    if args.half == "dev":
-        print("\nA model learned on the other corpora (dev halves, CACM's topics), on the one left out:\n")
+    if args.half in ("dev", "spent"):
+        print(f"\nA model learned on the other corpora ({args.half} sets, CACM's topics), on the one left out:\n")
         print("\n".join(transfer_table([*found, *topics], [*found, *topics])))
     else:
-        print(f"\nA model learned on every dev half and CACM's topics, on the {args.half} halves:\n")
-        print("\n".join(transfer_table([*half_signals("dev", index_dir), *topics], found)))
+        print(f"\nA model learned on every spent set and CACM's topics, on the {args.half} sets:\n")
+        print("\n".join(transfer_table([*half_signals("spent", index_dir, encoder), *topics], found)))
+    print("\nHow well each signal alone separates answerable from unanswerable questions (ROC area):\n")
+    print("\n".join(separation_table(found)))
     return 0
 
 
