@@ -48,7 +48,7 @@ def cases_of(name: str, half: str) -> list[EvalCase]:
     if half == "spent":
         return [case for part in SPENT if question_file(name, part).is_file() for case in cases_of(name, part)]
     cases = read_cases(question_file(name, half))
-    earlier_rounds = next(i for i, parts in enumerate(ROUNDS) if half in parts)
+    earlier_rounds = next((i for i, parts in enumerate(ROUNDS) if half in parts), 0)  # "check": one set only
     earlier = {
         case.q
         for parts in ROUNDS[:earlier_rounds]
