@@ -51,6 +51,7 @@ NO_TERMS_NOTE = "That question has no words to search for. Name a person, compan
 ABSTAIN_NOTE = (
     "I couldn't find this in the documents. Try rephrasing with the names, numbers or terms the documents would use."
 )
+UNKNOWN_NAMES_NOTE = "The documents never mention {names}, so I can't answer this from them."
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")  # a paragraph break: a quote keeps to one paragraph
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -94,6 +95,8 @@ def compose_answer(
     asked = parse_question(question, index.engine, index.aliases)
     if not asked.concepts:
         return Answer(question=question, answered=False, note=NO_TERMS_NOTE)
+    if asked.unknown_names and asked.unknown_name_share >= settings.min_unknown_name_share:
+        return Answer(question=question, answered=False, note=unknown_names_note(asked.unknown_names))
     if asked.unknown_share >= settings.max_unknown_share:
         return Answer(question=question, answered=False, note=ABSTAIN_NOTE)
 
@@ -198,6 +201,13 @@ def _spread(quotes: list[_Candidate]) -> list[_Candidate]:
         (repeats if quote.doc in shown else firsts).append(quote)
         shown.add(quote.doc)
     return head + firsts + repeats
+
+
+def unknown_names_note(names: tuple[str, ...]) -> str:
+    """Which names the documents lack, quoted: the asker sees what to rephrase."""
+    quoted = [f"“{name}”" for name in names]
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return UNKNOWN_NAMES_NOTE.format(names=listed)
 
 
 def candidate_passages(

@@ -37,6 +37,13 @@ class Question:
     concepts: dict[str, Concept]
 
     unknown_weight: float = 0.0  # of the concepts no passage holds in any form (see `parse_question`)
+    unknown_names: tuple[str, ...] = ()  # proper names the documents never use (see `unknown_proper_names`)
+    unknown_name_weight: float = 0.0  # the weight of their concepts
+
+    @property
+    def unknown_name_share(self) -> float:
+        """The share of the question's weight that names the documents never mention: a question about them."""
+        return self.unknown_name_weight / self.total_weight if self.concepts else 0.0
 
     @property
     def unknown_share(self) -> float:
@@ -88,7 +95,46 @@ def parse_question(text: str, engine: Bm25Engine, aliases: Aliases) -> Question:
         for key, concept in concepts.items()
         if _document_frequency(engine, list(concept.forms)) == 0
     )
-    return Question(text, [span.term for span in spans] + extra, concepts, unknown_weight)
+    runs = unknown_proper_names(text, spans, engine)
+    named = {span.term for run in runs for span in run}
+    return Question(
+        text,
+        [span.term for span in spans] + extra,
+        concepts,
+        unknown_weight,
+        tuple(text[run[0].start : run[-1].end] for run in runs),
+        math.fsum(concept.weight for key, concept in concepts.items() if key in named),
+    )
+
+
+def unknown_proper_names(text: str, spans: list[Term], engine: Bm25Engine) -> list[list[Term]]:
+    """The proper names in the question ("Jenkins", "Nasdaq Composite") none of whose words any passage uses.
+
+    A question about something the documents never name cannot be answered from them, however many of its
+    other words they share. A name here is a run of capitalised words (at least two lower-case letters each, so
+    not an acronym or a version like "GPLv3", which the documents may spell out) inside a sentence; a run with
+    one word the documents know ("Satya Nadella") is not unknown."""
+    runs: list[list[Term]] = []
+    for span in spans:
+        if not _proper_word(text, span):
+            continue
+        if runs and _adjacent(text, runs[-1][-1], span):
+            runs[-1].append(span)
+        else:
+            runs.append([span])
+    return [run for run in runs if all(engine.document_frequency(span.term) == 0 for span in run)]
+
+
+def _proper_word(text: str, span: Term) -> bool:
+    token = text[span.start : span.end]
+    before = text[: span.start].rstrip(" \t\n\"'“‘(")
+    sentence_start = not before or before.endswith((".", "?", "!", ":", ";"))
+    capitalised = token[:1].isupper() and token[1:2].islower() and sum(ch.islower() for ch in token) >= 2
+    return capitalised and not sentence_start
+
+
+def _adjacent(text: str, left: Term, right: Term) -> bool:
+    return not text[left.end : right.start].strip()
 
 
 def _concept_forms(terms: list[str], aliases: Aliases, engine: Bm25Engine) -> dict[str, list[tuple[str, ...]]]:

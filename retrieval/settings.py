@@ -29,6 +29,12 @@ class RetrievalSettings(BaseModel):
         le=1,
         description="Abstain when this share of the question's weight is words the documents never use.",
     )
+    min_unknown_name_share: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description='Abstain, naming it, when a name no document mentions ("Jenkins") is this share of the question.',
+    )
     dense: bool = Field(
         False, description="Also rank passages by meaning with a local sentence encoder (the [dense] extra)."
     )

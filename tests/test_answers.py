@@ -41,13 +41,66 @@ def test_matched_terms_are_highlighted(bundled: Retriever) -> None:
 
 
 @pytest.mark.parametrize(
-    "question",
-    ["What is the capital of France?", "Who won the 2022 FIFA World Cup?", "How tall is Mount Everest?"],
+    ("question", "note"),
+    [
+        ("What is the capital of France?", "The documents never mention “France”"),
+        ("How tall is Mount Everest?", "The documents never mention “Mount Everest”"),
+        ("Who won the 2022 FIFA World Cup?", "couldn't find"),
+    ],
 )
-def test_questions_the_documents_do_not_answer_get_an_abstention(bundled: Retriever, question: str) -> None:
+def test_questions_the_documents_do_not_answer_get_an_abstention(bundled: Retriever, question: str, note: str) -> None:
     answer = bundled.ask(question)
     assert not answer.answered and answer.quotes == []
-    assert answer.note and "couldn't find" in answer.note
+    assert answer.note and note in answer.note
+
+
+def test_a_name_the_documents_never_use_is_named_in_the_abstention(tmp_path: Path) -> None:
+    """However many other words it shares with the documents, a question about something they never name
+    cannot be answered from them; the note says which name, so the asker can rephrase."""
+    corpus = write_corpus(
+        tmp_path / "c",
+        {
+            "ci.txt": "Our build server polls the repository for new commits every five minutes.",
+            "people.txt": "Nadella said cheaper models will raise demand. The GPLv3 text is in LICENSE.",
+            "other.txt": "Unrelated words about cooking rice.",
+        },
+    )
+    retriever = Retriever.open(corpus, index_path=tmp_path / "i")
+    answer = retriever.ask("How often does the Jenkins build server poll the repository for new commits?")
+    assert not answer.answered
+    assert answer.note == "The documents never mention “Jenkins”, so I can't answer this from them."
+    not_named = [
+        "What did Satya Nadella say about demand?",  # one known word in a run of names is enough
+        "Where is the GPLv3 text kept, per the LICENSE?",  # acronyms and versions may be spelled out elsewhere
+        "Polls: how often does the build server poll for commits?",  # a capital that only starts a sentence
+    ]
+    for question in not_named:
+        assert "never mention" not in (retriever.ask(question).note or ""), question
+
+
+def test_a_name_mentioned_in_passing_in_a_long_question_does_not_decide(tmp_path: Path) -> None:
+    """A long request (a test collection's topic, a pasted paragraph) may name something in passing."""
+    files = {f"other{n}.txt": f"Notes on cooking rice, volume {n}." for n in range(30)}
+    files["ci.txt"] = "Our build server polls the repository for new commits on a schedule, and builds what it finds."
+    corpus = write_corpus(tmp_path / "c", files)
+    retriever = Retriever.open(corpus, index_path=tmp_path / "i")
+    answer = retriever.ask(
+        "Articles about build servers that poll a repository for new commits, how often they poll, how the "
+        "polling of the repository is scheduled, and what happens to commits found, as in Jenkins or elsewhere."
+    )
+    assert answer.answered
+
+
+def test_the_unknown_name_rule_can_be_switched_off(tmp_path: Path) -> None:
+    corpus = write_corpus(
+        tmp_path / "c",
+        {"ci.txt": "Our build server polls the repository for new commits.", "x.txt": "Rice.", "y.txt": "Rain."},
+    )
+    settings = RetrievalSettings(min_unknown_name_share=1.0, max_unknown_share=1.0)
+    answer = Retriever.open(corpus, settings, index_path=tmp_path / "i").ask(
+        "How often does the Jenkins build server poll the repository for new commits?"
+    )
+    assert answer.answered
 
 
 def test_quotes_are_sentences_not_whole_paragraphs(bundled: Retriever) -> None:

@@ -39,8 +39,9 @@ def test_console_leaves_cleanly_at_end_of_input() -> None:
 
 
 def test_console_explains_unknown_commands_and_abstains_politely() -> None:
-    result = run_console("/frob\nWhat is the capital of France?\n")
+    result = run_console("/frob\nWhat is the capital of France?\nHow tall is the tallest mountain?\n")
     assert "Unknown command '/frob'" in result.stdout
+    assert "The documents never mention “France”" in result.stdout
     assert "couldn't find this in the documents" in result.stdout
 
 

@@ -1,4 +1,4 @@
-"""Scores every corpus's question set, one part at a time: `python -m bench.quality [--half dev|spent|r4test|check]`.
+"""Scores every corpus's question set, one part at a time: `python -m bench.quality [--half dev|spent|r5test|check]`.
 
 The dev half is for development and may be looked at (`--misses` lists what went wrong); the test half is run
 only to report, so `--misses` is refused for it. Once a test half has been reported it has been seen; the fresh
@@ -8,9 +8,9 @@ developed or tuned on, each with one blind set. The third round's sets, written 
 licenses, come as `r3dev` (looked at and tuned on, like dev) and `r3test` (held out, like test).
 
 Each round's held-out sets, once run and reported, are spent: `--half spent` scores all of them together with the
-dev halves as development data (looked at, tuned on), and the fourth round's blind sets, `r4dev` and `r4test`, are
-the dev half and the held-out half for the work after that. A later round leaves out any question an earlier
-round already asked.
+dev halves as development data (looked at, tuned on), and the newest round's blind sets (now the fifth: `r5dev`
+and `r5test`) are the dev half and the held-out half for the work after that. A later round leaves out any
+question an earlier round already asked.
 """
 
 from __future__ import annotations
@@ -29,11 +29,13 @@ from retrieval.settings import RetrievalSettings
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 SETS = ("news", "git", "licenses")
 OUTSIDE_CHECKS = ("pydocs", "policy")  # never developed or tuned on: one "check" set each, run only to report
-ROUNDS = (("dev", "test", "fresh"), ("r3dev", "r3test"), ("r4dev", "r4test"))  # the parts of each of SETS
+# The parts of each of SETS, round by round.
+ROUNDS = (("dev", "test", "fresh"), ("r3dev", "r3test"), ("r4dev", "r4test"), ("r5dev", "r5test"))
 PARTS = tuple(part for parts in ROUNDS for part in parts)
-SPENT = ("dev", "test", "fresh", "r3dev", "r3test")  # run and reported: development data from now on
+# Run and reported: development data from now on.
+SPENT = ("dev", "test", "fresh", "r3dev", "r3test", "r4dev", "r4test")
 HALVES = (*PARTS, "spent", "check")
-HELD_OUT = ("r4test", "check")
+HELD_OUT = ("r5test", "check")
 KINDS = ("literal", "paraphrase")
 MISS_PASSAGES = 10
 
