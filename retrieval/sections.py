@@ -25,6 +25,7 @@ _UNDERLINE = re.compile(r"^\s*([=\-~^*+#])\1{2,}\s*$")
 _LABEL = re.compile(r"^\s*\S.{0,100}?(?:::|:)\s*$")
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*[.)]?|[IVX]{1,4}\.)\s+[A-Z][^\n]{0,80}$")
 _HEADING_MAX_CHARS = 100
+_UNDERLINE_SLACK = 4  # an underline may run this many characters past its title (AsciiDoc allows two)
 _NUMBERED_MAX_WORDS = 10
 
 
@@ -91,7 +92,7 @@ def find_sections(text: str) -> Sections:
         line = text[start:end]
         if not line.strip() or len(line.strip()) > _HEADING_MAX_CHARS or _UNDERLINE.match(line):
             continue
-        underlined = i + 1 < len(lines) and _UNDERLINE.match(text[lines[i + 1][0] : lines[i + 1][1]]) is not None
+        underlined = _underlined(text, lines, i)
         numbered = _NUMBERED.match(line) is not None and len(line.split()) <= _NUMBERED_MAX_WORDS
         stripped = (start + len(line) - len(line.lstrip()), end - (len(line) - len(line.rstrip())))
         if underlined or _ATX.match(line) or numbered:
@@ -99,6 +100,21 @@ def find_sections(text: str) -> Sections:
         elif _LABEL.match(line):
             headings.append(Heading(*stripped, LABEL))
     return Sections(headings)
+
+
+def _underlined(text: str, lines: list[tuple[int, int]], i: int) -> bool:
+    """A setext / reST / AsciiDoc title: a line standing alone (after a blank line, the start, or an overline)
+    whose underline is about its length. The last line of a delimited block ("----\n$ git commit --amend\n----")
+    is followed by a line of dashes too, but the block's delimiter is longer, or a block line comes before it."""
+    if i + 1 >= len(lines):
+        return False
+    underline = text[lines[i + 1][0] : lines[i + 1][1]].strip()
+    if _UNDERLINE.match(underline) is None:
+        return False
+    title = text[lines[i][0] : lines[i][1]].strip()
+    before = text[lines[i - 1][0] : lines[i - 1][1]].strip() if i > 0 else ""
+    alone = not before or _UNDERLINE.match(before) is not None
+    return alone and len(underline) <= len(title) + _UNDERLINE_SLACK
 
 
 def _lines(text: str) -> list[tuple[int, int]]:

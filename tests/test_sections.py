@@ -32,3 +32,16 @@ def test_context_is_the_section_and_the_label_an_offset_stands_under() -> None:
 def test_numbered_headings_of_plain_text_are_sections() -> None:
     text = "  4. Conveying Verbatim Copies.\n\n  You may convey verbatim copies of the Program's source code.\n"
     assert heading_texts(text) == [("4. Conveying Verbatim Copies.", SECTION)]
+
+
+def test_the_lines_of_a_delimited_block_are_not_titles() -> None:
+    """A listing block's closing delimiter is a line of dashes too: the command above it is no heading, while a
+    reST title with over- and underline is one."""
+    text = (
+        "Rewriting\n=========\n\nThen run it.\n\n"
+        "-------------------------------------------------\n$ git commit --amend\n"
+        "-------------------------------------------------\n\n"
+        "-----------\n$ git add a\n$ git add b\n-----------\n\n"
+        "=======\nSummary\n=======\n\nDone.\n"
+    )
+    assert heading_texts(text) == [("Rewriting", SECTION), ("Summary", SECTION)]
