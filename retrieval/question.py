@@ -19,6 +19,8 @@ from retrieval.bm25 import Bm25Engine
 
 UNKNOWN_COMMON_WORD_FACTOR = 0.5
 MIN_COMPOUND_CHARS = 6
+# A name run into its version, as people type it: "GPLv3", "LGPLv2", "v2" (analysed to "gplv3", "lgplv2", "v2").
+_VERSIONED = re.compile(r"^(?P<name>[a-z]{2,}?)?v(?P<number>\d+(?:\.\d+)*)$")
 
 # "How long", "how often": the second word asks for the kind of answer, it is not a topic to search for.
 _QUESTION_FRAME = re.compile(r"\bhow\s+(?:long|far|old|often|soon|big|large|high|much|many)\b", re.IGNORECASE)
@@ -161,7 +163,7 @@ def _concept_forms(terms: list[str], aliases: Aliases, engine: Bm25Engine) -> di
             alternatives: list[tuple[str, ...]] = [(term,)]
             if term in aliases:
                 alternatives.append(tuple(aliases[term]))
-            parts = _compound_parts(term, engine)
+            parts = _compound_parts(term, engine) or _version_parts(term, engine)
             if parts:
                 alternatives.append(parts)
             forms.setdefault(term, alternatives)
@@ -182,6 +184,19 @@ def _compound_parts(term: str, engine: Bm25Engine) -> tuple[str, ...] | None:
             if all(engine.document_frequency(t) for t in found):
                 return found
     return None
+
+
+def _version_parts(term: str, engine: Bm25Engine) -> tuple[str, ...] | None:
+    """How the documents write an unknown name-and-version ("gplv3", "v2"): as one hyphenated term ("gpl-3",
+    from "GPL-3") where they use it, else as the name and the number ("gpl", "3")."""
+    found = _VERSIONED.match(term)
+    if found is None or engine.document_frequency(term):
+        return None
+    name, number = found.group("name"), found.group("number")
+    if name and engine.document_frequency(f"{name}-{number}"):
+        return (f"{name}-{number}",)
+    known = tuple(t for t in (name, number) if t)
+    return known if all(engine.document_frequency(t) for t in known) else None
 
 
 def _weight(engine: Bm25Engine, key: str, forms: list[tuple[str, ...]], names: set[str]) -> float:

@@ -38,3 +38,17 @@ def test_the_longest_long_form_written_in_a_question_is_its_concept() -> None:
     for aliases in (found, dict(reversed(found.items()))):
         asked = parse_question("capital expenditure growth", engine, aliases)
         assert list(asked.concepts) == ["ceg"]
+
+
+def test_a_name_run_into_its_version_is_found_as_the_documents_write_it() -> None:
+    """People type "GPLv3" and "v2"; documents say "GPL-3" (one hyphenated term, as a file name) or "GPL
+    version 3": an unknown name-and-version is matched by those, so it neither misses nor counts as unknown."""
+    hyphenated = Bm25Engine.build(
+        [["gpl-3", "gpl", "3", "convey"], ["lgpl", "2"], ["granit"]], k1=1.5, b=0.75, epsilon=0.25
+    )
+    asked = parse_question("Can I convey GPLv3?", hyphenated, {})
+    assert asked.concepts["gplv3"].forms == (("gplv3",), ("gpl-3",))
+    assert asked.unknown_weight == 0.0
+    spelled = parse_question("Does LGPLv2 allow it, or only v2?", hyphenated, {})
+    assert spelled.concepts["lgplv2"].forms == (("lgplv2",), ("lgpl", "2"))
+    assert spelled.concepts["v2"].forms == (("v2",), ("2",))
