@@ -47,6 +47,7 @@ from retrieval.index_file import (
 from retrieval.memory import give_back_freed_memory
 from retrieval.passage_postings import PassagePostings, TermTable
 from retrieval.settings import RetrievalSettings
+from retrieval.text_spill import TextSpill
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,6 @@ _PASSAGE_ARRAYS = (
     "passage_label_end",
 )
 IntArray = npt.NDArray[np.int64]
-_TRIM_BYTES = 64 << 20  # give freed texts back to the system each time this much more text has moved
 Progress = Callable[[str, int, int], None]  # (stage, done, total): for a progress bar on long builds
 
 
@@ -255,7 +255,8 @@ class CorpusIndex:
         section_spans: list[np.ndarray] = []
         anchors: list[str] = []
         document_sections = [0]
-        text_blob, text_offsets = _empty_text_blob(documents)
+        text_offsets = _text_offsets(documents)
+        texts = TextSpill(text_offsets)
 
         def passage_postings() -> Iterator[PassagePostings]:
             nonlocal line_chars
@@ -277,9 +278,8 @@ class CorpusIndex:
                 anchors.extend(doc.anchors)
                 document_sections.append(len(anchors))
                 merge_aliases(aliases, doc.aliases)
-                _move_text(documents, doc_id, text_blob, text_offsets)
-                if int(text_offsets[doc_id + 1]) // _TRIM_BYTES > int(text_offsets[doc_id]) // _TRIM_BYTES:
-                    give_back_freed_memory()  # the texts moved so far, while the blob fills
+                texts.append(doc_id, documents[doc_id].text)
+                documents[doc_id] = replace(documents[doc_id], text="")  # the text is in the file now: let it go
                 line_chars += doc.line_chars
                 for reason, chars in doc.left_out.items():
                     left_out[reason] = left_out.get(reason, 0) + chars
@@ -288,14 +288,18 @@ class CorpusIndex:
                 yield doc.postings
             give_back_freed_memory()  # the texts just moved, before the engine's arrays are made
 
-        engine = Bm25Engine.from_postings(
-            passage_postings(), k1=settings.k1, b=settings.b, epsilon=settings.epsilon, table=terms
-        )
-        # Each table's per-document pieces are let go as soon as it is joined: they are as big as the table.
         arrays: dict[str, np.ndarray] = {}
-        for name in _PASSAGE_ARRAYS:
-            arrays[name] = _concatenate(parts.pop(name))
-            give_back_freed_memory()
+        try:
+            engine = Bm25Engine.from_postings(
+                passage_postings(), k1=settings.k1, b=settings.b, epsilon=settings.epsilon, table=terms
+            )
+            # Each table's per-document pieces are let go as soon as it is joined: they are as big as the table.
+            for name in _PASSAGE_ARRAYS:
+                arrays[name] = _concatenate(parts.pop(name))
+                give_back_freed_memory()
+            text_blob = texts.read_back()  # the postings and tables are done: the texts can come back
+        finally:
+            texts.close()
         arrays["document_sentences"] = np.array(document_sentences, dtype=np.int64)
         spans = np.concatenate([np.empty((0, 2), np.int64), *section_spans]).astype(np.int64, copy=False)
         arrays["section_start"], arrays["section_end"] = spans[:, 0].copy(), spans[:, 1].copy()
@@ -382,18 +386,10 @@ def _concatenate(parts: list[np.ndarray]) -> IntArray:
     return np.concatenate([np.empty(0, np.int64), *parts]).astype(np.int64, copy=False)
 
 
-def _empty_text_blob(documents: list[Document]) -> tuple[npt.NDArray[np.uint8], IntArray]:
-    """Room for every text as UTF-8 and each document's byte offsets (untouched pages cost no memory yet)."""
+def _text_offsets(documents: list[Document]) -> IntArray:
+    """Each document's byte offsets in the index's UTF-8 blob of every text."""
     sizes = [len(doc.text) if doc.text.isascii() else len(doc.text.encode("utf-8")) for doc in documents]
-    offsets = np.cumsum([0, *sizes], dtype=np.int64)
-    return np.empty(int(offsets[-1]), dtype=np.uint8), offsets
-
-
-def _move_text(documents: list[Document], doc_id: int, blob: npt.NDArray[np.uint8], offsets: IntArray) -> None:
-    """Copy a document's text into the blob and drop it from the list, so it can be freed."""
-    document = documents[doc_id]
-    blob[offsets[doc_id] : offsets[doc_id + 1]] = np.frombuffer(document.text.encode("utf-8"), dtype=np.uint8)
-    documents[doc_id] = replace(document, text="")
+    return np.cumsum([0, *sizes], dtype=np.int64)
 
 
 # ---------------------------------------------------------------------- opening
