@@ -509,11 +509,14 @@ def _accumulate_top_k(
     for asked in question:
         weight = idf[asked]
         for posting in range(indptr[asked], indptr[asked + 1]):
+            added = code_weights[codes[posting]] * weight
+            if added == 0.0:  # adds nothing to the sum; counted, it would list its passage twice (idf 0, repeated)
+                continue
             passage = passages[posting]
             if scores[passage] == 0.0:
                 touched[count] = passage
                 count += 1
-            scores[passage] += code_weights[codes[posting]] * weight
+            scores[passage] += added
     best = np.zeros(k, dtype=np.int64)
     best_scores = np.zeros(k, dtype=np.float64)
     kept = 0

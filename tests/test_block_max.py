@@ -133,6 +133,19 @@ class TestAdversarialQuestions:
             found = same_as_exhaustive(engine, ["word", "other"], 1)
             assert [passage for passage, _ in found] == [where]
 
+    def test_a_word_of_idf_zero_asked_again_and_again(self) -> None:
+        """In half the passages a word's idf is exactly 0: it adds nothing and finds nothing, however often asked."""
+        alone = Bm25Engine.build([[], ["the"]], **PARAMETERS)
+        assert alone.idf("the") == 0.0
+        for k in (1, 2, 5):
+            assert same_as_exhaustive(alone, ["the"] * 3, k) == []
+        engine = Bm25Engine.build([["cat", "the"], ["the"], ["the", "dog"], ["dog"], ["fish"], ["bird"]], **PARAMETERS)
+        assert engine.idf("the") == 0.0
+        for question in (["the", "cat", "the", "the"], ["cat", "the"] * 3, ["the", "dog", "the"]):
+            for k in (1, 2, 5):
+                found = same_as_exhaustive(engine, question, k)
+                assert found and all(score > 0 for _, score in found)
+
     def test_a_negative_idf_is_left_to_the_caller(self) -> None:
         """With most words in most passages the mean idf, and so the epsilon floor, is negative: no lower bounds."""
         corpus = [["a", "b"], ["a", "b"], ["a", "b", "c"], ["a"]]
