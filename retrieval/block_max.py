@@ -19,6 +19,12 @@ passage; this is the same idea in one compiled call per question, with bounds pe
   operations (idf * tf-part, added in question order), so their scores are bit for bit the exhaustive ones;
   then the best k, equal scores to the lower passage id.
 
+The plan is chosen per question before any list is read in full: when the question has few postings per term
+(a first bar would cost about as much) or the essential lists hold a large share of its postings or of the
+corpus (keyword questions of flat weights, several common words at once), MaxScore's bookkeeping costs more
+than it skips, and every posting is added instead, in question order, into the same score vector (the
+exhaustive path's operations, so the same scores), the best k taken among the passages touched.
+
 Exactness: every contribution is >= 0 (a question with a negative idf is left to the caller), so the whole or
 partial scores of any k passages bound the k-th best score from below; a passage (or a block's postings) is
 left out only when an upper bound of its score is below that bar shrunk by a relative margin far wider than
@@ -33,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numba
 import numpy as np
@@ -59,6 +65,18 @@ _SEED_POSTINGS = 2048
 # A binary search costs about this many postings read in order: a list longer than the passages still within
 # reach times this is searched for each of them, a shorter one read whole.
 _SEARCH_COST = 64
+# Plans: chosen per question by cost, or forced (tests and benchmarks compare them).
+Plan = Literal["auto", "maxscore", "accumulate"]
+AUTO, MAXSCORE, ACCUMULATE = 0, 1, 2
+_PLANS = {"auto": AUTO, "maxscore": MAXSCORE, "accumulate": ACCUMULATE}
+# MaxScore pays for its bookkeeping (partial scores looked up, finalists searched again term by term) only when
+# the essential lists are a small part of the question's postings and of the corpus: above this share of either,
+# every posting is added instead (measured at 100k and 1M passages, `python -m bench.interleaved`).
+_ACCUMULATE_FROM_SHARE = 0.3
+_ACCUMULATE_FROM_PASSAGES = 0.2
+# A first bar costs up to `_SEED_POSTINGS` look-ups per term: with this few postings per term, adding them all costs
+# less.
+_ACCUMULATE_UP_TO = 2 * _SEED_POSTINGS
 
 
 @dataclass(frozen=True)
@@ -84,10 +102,18 @@ class BlockBounds:
 
 
 def block_max_top_k(
-    postings: PostingLists, bounds: BlockBounds, question: Sequence[int], k: int, workspace: Workspace
+    postings: PostingLists,
+    bounds: BlockBounds,
+    question: Sequence[int],
+    k: int,
+    workspace: Workspace,
+    plan: Plan = "auto",
 ) -> list[tuple[int, float]] | None:
     """The k best (passage, score) for known term ids in question order, exactly as exhaustive top-k finds them;
-    None when a question term has a negative idf (partial scores would then bound nothing from below)."""
+    None when a question term has a negative idf (partial scores would then bound nothing from below).
+
+    `plan` "auto" picks per question between MaxScore and adding every posting, by the postings each would read;
+    "maxscore" and "accumulate" force one (tests and benchmarks compare them)."""
     if k <= 0 or not question:
         return []
     passages, scores, exact = _top_k(
@@ -104,6 +130,7 @@ def block_max_top_k(
         bounds.tf_maxima,
         workspace.scores,
         workspace.touched,
+        _PLANS[plan],
     )
     if not exact:
         return None
@@ -142,10 +169,12 @@ def _top_k(
     block_max: Any,
     scores: Any,
     touched: Any,
+    plan: int,
 ) -> tuple[Any, Any, bool]:
     """(passages, scores, exact): the best k, best first; exact is False for a negative idf (nothing found).
 
-    Term at a time into `scores` (all zeros before and after), listing the passages touched in `touched`."""
+    Term at a time into `scores` (all zeros before and after), listing the passages touched in `touched`.
+    `plan` is AUTO (by the postings each way would read), MAXSCORE or ACCUMULATE."""
     terms = np.empty(len(question), dtype=np.int64)
     counts = np.zeros(len(question), dtype=np.float64)
     n = 0
@@ -177,19 +206,42 @@ def _top_k(
         start[i], end[i] = indptr[terms[i]], indptr[terms[i] + 1]
         first_block[i], end_block[i] = block_offsets[terms[i]], block_offsets[terms[i] + 1]
 
-    bar = _seed_bar(k, passages, codes, code_weights, block_last, weights, bounds, start, end, first_block, end_block)
+    # The plan: adding every posting reads the question's postings once; MaxScore pays for a first bar (look-ups
+    # in every list), the essential lists, then look-ups for the passages still within reach and the finalists.
+    all_postings = 0
+    for asked in question:
+        all_postings += indptr[asked + 1] - indptr[asked]
+    accumulate = plan == ACCUMULATE or (plan == AUTO and all_postings <= _ACCUMULATE_UP_TO * n)
+    bar = 0.0
     essential = np.ones(n, dtype=np.bool_)
     rest = 0.0  # a bound of what the terms not essential add together
-    if n <= _MASKED_TERMS:
-        choices, choice_costs, choice_rests = _essential_choices(bounds, end - start)
-        chosen, cheapest = -1, _NO_PASSAGE
-        for c in range(len(choices)):
-            if choice_rests[c] < bar and choice_costs[c] < cheapest:
-                chosen, cheapest = c, choice_costs[c]
-        if chosen >= 0:
-            rest = choice_rests[chosen]
-            for i in range(n):
-                essential[i] = (choices[chosen] >> i) & 1 == 1
+    if not accumulate:
+        bar = _seed_bar(
+            k, passages, codes, code_weights, block_last, weights, bounds, start, end, first_block, end_block
+        )
+        if n <= _MASKED_TERMS:
+            choices, choice_costs, choice_rests = _essential_choices(bounds, end - start)
+            chosen, cheapest = -1, _NO_PASSAGE
+            for c in range(len(choices)):
+                if choice_rests[c] < bar and choice_costs[c] < cheapest:
+                    chosen, cheapest = c, choice_costs[c]
+            if chosen >= 0:
+                rest = choice_rests[chosen]
+                for i in range(n):
+                    essential[i] = (choices[chosen] >> i) & 1 == 1
+        essential_postings = 0
+        for i in range(n):
+            if essential[i]:
+                essential_postings += end[i] - start[i]
+        accumulate = plan == AUTO and (
+            essential_postings > _ACCUMULATE_FROM_SHARE * all_postings
+            or essential_postings > _ACCUMULATE_FROM_PASSAGES * len(scores)
+        )
+    if accumulate:
+        found, found_scores = _accumulate_top_k(
+            question, k, idf, indptr, passages, codes, code_weights, scores, touched
+        )
+        return found, found_scores, True
 
     # The essential lists: every passage that could be in the top k is in one of them. A posting is skipped
     # when its contribution, with every other term's bound, stays below the bar (a block, when its largest
@@ -437,3 +489,47 @@ def _sift_down(heap: Any, size: int) -> None:
             return
         heap[smallest], heap[i] = heap[i], heap[smallest]
         i = smallest
+
+
+@numba.njit(nogil=True)
+def _accumulate_top_k(
+    question: Any,
+    k: int,
+    idf: Any,
+    indptr: Any,
+    passages: Any,
+    codes: Any,
+    code_weights: Any,
+    scores: Any,
+    touched: Any,
+) -> tuple[Any, Any]:
+    """Every posting of every question term added into `scores` in question order (repeats again), exactly the
+    exhaustive path's float64 operations; then the best k among the passages touched, equal scores by id."""
+    count = 0
+    for asked in question:
+        weight = idf[asked]
+        for posting in range(indptr[asked], indptr[asked + 1]):
+            added = code_weights[codes[posting]] * weight
+            if added == 0.0:  # adds nothing to the sum; counted, it would list its passage twice (idf 0, repeated)
+                continue
+            passage = passages[posting]
+            if scores[passage] == 0.0:
+                touched[count] = passage
+                count += 1
+            scores[passage] += added
+    best = np.zeros(k, dtype=np.int64)
+    best_scores = np.zeros(k, dtype=np.float64)
+    kept = 0
+    for j in range(count):
+        passage = touched[j]
+        score = scores[passage]
+        scores[passage] = 0.0
+        if score <= 0.0 or (kept == k and not _ahead(score, passage, best_scores[k - 1], best[k - 1])):
+            continue
+        i = min(kept, k - 1)
+        while i > 0 and _ahead(score, passage, best_scores[i - 1], best[i - 1]):
+            best[i], best_scores[i] = best[i - 1], best_scores[i - 1]
+            i -= 1
+        best[i], best_scores[i] = passage, score
+        kept = min(kept + 1, k)
+    return best[:kept], best_scores[:kept]

@@ -41,7 +41,7 @@ from retrieval.pruning import PostingLists, Workspace, pruned_top_k
 from retrieval.segments import PostingSegments
 
 if TYPE_CHECKING:
-    from retrieval.block_max import BlockBounds
+    from retrieval.block_max import BlockBounds, Plan
 
 _ENGINE_FORMAT = 3  # 3: each term's largest tf-part, the upper bound pruning needs (retrieval/pruning.py)
 _BUILD_CHUNK_PASSAGES = 16_384
@@ -263,9 +263,10 @@ class Bm25Engine:
             return []
         return pruned_top_k(self._postings, self._term_ids(query), k, self._workspace(), always=always)
 
-    def top_k_block_max(self, query: Sequence[str], k: int) -> list[tuple[int, float]] | None:
-        """`top_k` by compiled block-max MaxScore, whatever the corpus's size; None without numba or where a
-        question term has a negative idf."""
+    def top_k_block_max(self, query: Sequence[str], k: int, *, plan: Plan = "auto") -> list[tuple[int, float]] | None:
+        """`top_k` compiled, whatever the corpus's size: block-max MaxScore or every posting added, as `plan`
+        says or (by default) as is cheaper for the question; None without numba or where a question term has a
+        negative idf."""
         if k <= 0:
             return []
         bounds = self._block_bounds or self.prepare()
@@ -273,7 +274,7 @@ class Bm25Engine:
             return None
         from retrieval.block_max import block_max_top_k  # imported by `prepare`, so only a lookup here
 
-        return block_max_top_k(self._postings, bounds, self._term_ids(query), k, self._workspace())
+        return block_max_top_k(self._postings, bounds, self._term_ids(query), k, self._workspace(), plan)
 
     def warm_up(self) -> None:
         """Where `top_k` runs compiled (a corpus of `_COMPILED_FROM_PASSAGES` or more), make it ready now, so

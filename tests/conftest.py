@@ -18,6 +18,10 @@ from retrieval import Retriever
 
 REPO = Path(__file__).resolve().parent.parent
 
+# The compiled top-k (retrieval/block_max.py, numba, imported lazily) checks every index under test: an index out of
+# range would otherwise write past a buffer silently and surface, if ever, as a crash in some later test.
+os.environ.setdefault("NUMBA_BOUNDSCHECK", "1")
+
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:

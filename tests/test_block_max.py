@@ -8,51 +8,69 @@ import numpy as np
 import pytest
 from test_pruning import PARAMETERS, questions_from, zipfian_corpus
 
-from retrieval.block_max import BLOCK_POSTINGS
+from retrieval.block_max import BLOCK_POSTINGS, Plan
 from retrieval.bm25 import Bm25Engine
 
 Top = list[tuple[int, float]]
 
 
-def compiled(engine: Bm25Engine, question: list[str], k: int) -> Top:
+PLANS: tuple[Plan, ...] = ("auto", "maxscore", "accumulate")
+
+
+def compiled(engine: Bm25Engine, question: list[str], k: int, plan: Plan = "auto") -> Top:
     """The compiled answer, which must exist: these questions have no negative idf."""
-    found = engine.top_k_block_max(question, k)
+    found = engine.top_k_block_max(question, k, plan=plan)
     assert found is not None, question
     return found
 
 
 def same_as_exhaustive(engine: Bm25Engine, question: list[str], k: int) -> Top:
+    """Every plan (chosen per question, MaxScore forced, every posting added) gives the exhaustive answer."""
     expected = engine.top_k_exhaustive(question, k)
-    assert compiled(engine, question, k) == expected, (question, k)
+    for plan in PLANS:
+        assert compiled(engine, question, k, plan) == expected, (question, k, plan)
     return expected
 
 
 class TestSameAnswersAsExhaustiveScoring:
     @pytest.mark.parametrize("seed", [41, 42, 43, 44, 45, 46])
     def test_zipfian_corpora_of_many_seeds_at_several_k(self, seed: int) -> None:
-        """Lists many blocks long, common words with floored idf, questions sampled from passages."""
+        """Lists many blocks long, common words with floored idf, questions sampled from passages; each plan."""
         corpus = zipfian_corpus(3000 + 500 * (seed % 4), 4000, seed=seed)
         engine = Bm25Engine.build(corpus, **PARAMETERS)
         for question in questions_from(corpus, seed=seed + 100, count=80):
             for k in (1, 3, 10, 100):
-                assert compiled(engine, question, k) == engine.top_k_exhaustive(question, k), (question, k)
+                same_as_exhaustive(engine, question, k)
+
+    @pytest.mark.parametrize("seed", [61, 62, 63])
+    def test_keyword_questions_without_common_words(self, seed: int) -> None:
+        """Flat weights, no common word to skip (the mix where adding every posting is chosen most)."""
+        corpus = zipfian_corpus(4000, 4000, seed=seed)
+        engine = Bm25Engine.build(corpus, **PARAMETERS)
+        common = {f"w{i}" for i in range(50)}
+        for question in questions_from(corpus, seed=seed + 100, count=80):
+            keywords = [word for word in question if word not in common] or question
+            for k in (1, 10, 50):
+                same_as_exhaustive(engine, keywords, k)
 
     def test_scores_are_bit_identical_not_merely_close(self) -> None:
         corpus = zipfian_corpus(2000, 3000, seed=47)
         engine = Bm25Engine.build(corpus, **PARAMETERS)
         for question in questions_from(corpus, seed=48, count=60):
             scores = engine.scores(question)
-            found = compiled(engine, question, 10)
-            assert found
-            assert all(score.hex() == float(scores[passage]).hex() for passage, score in found)
+            for plan in PLANS:
+                found = compiled(engine, question, 10, plan)
+                assert found
+                assert all(score.hex() == float(scores[passage]).hex() for passage, score in found)
 
     def test_each_question_leaves_nothing_behind_for_the_next(self) -> None:
         """The thread's score vector is reused: asking in another order gives the same answers."""
         corpus = zipfian_corpus(2500, 3000, seed=49)
         engine = Bm25Engine.build(corpus, **PARAMETERS)
         asked = questions_from(corpus, seed=50, count=60)
-        forwards = [compiled(engine, question, 10) for question in asked]
-        backwards = [compiled(engine, question, 10) for question in reversed(asked)]
+        plans = [PLANS[i % len(PLANS)] for i in range(len(asked))]  # the plans take turns on one score vector
+        forwards = [compiled(engine, question, 10, plan) for question, plan in zip(asked, plans, strict=True)]
+        backwards = [compiled(engine, q, 10, plan) for q, plan in zip(asked[::-1], plans, strict=True)]
         assert forwards == backwards[::-1]
         assert forwards == [engine.top_k_exhaustive(question, 10) for question in asked]
 
@@ -115,12 +133,26 @@ class TestAdversarialQuestions:
             found = same_as_exhaustive(engine, ["word", "other"], 1)
             assert [passage for passage, _ in found] == [where]
 
+    def test_a_word_of_idf_zero_asked_again_and_again(self) -> None:
+        """In half the passages a word's idf is exactly 0: it adds nothing and finds nothing, however often asked."""
+        alone = Bm25Engine.build([[], ["the"]], **PARAMETERS)
+        assert alone.idf("the") == 0.0
+        for k in (1, 2, 5):
+            assert same_as_exhaustive(alone, ["the"] * 3, k) == []
+        engine = Bm25Engine.build([["cat", "the"], ["the"], ["the", "dog"], ["dog"], ["fish"], ["bird"]], **PARAMETERS)
+        assert engine.idf("the") == 0.0
+        for question in (["the", "cat", "the", "the"], ["cat", "the"] * 3, ["the", "dog", "the"]):
+            for k in (1, 2, 5):
+                found = same_as_exhaustive(engine, question, k)
+                assert found and all(score > 0 for _, score in found)
+
     def test_a_negative_idf_is_left_to_the_caller(self) -> None:
         """With most words in most passages the mean idf, and so the epsilon floor, is negative: no lower bounds."""
         corpus = [["a", "b"], ["a", "b"], ["a", "b", "c"], ["a"]]
         engine = Bm25Engine.build(corpus, **PARAMETERS)
         assert engine.idf("a") < 0
-        assert engine.top_k_block_max(["a", "c"], 2) is None
+        for plan in PLANS:
+            assert engine.top_k_block_max(["a", "c"], 2, plan=plan) is None
         assert engine.top_k(["a", "c"], 2) == engine.top_k_exhaustive(["a", "c"], 2)
 
 
