@@ -91,7 +91,9 @@ def retriever_build(spec: dict[str, Any]) -> dict[str, Any]:
     gc.collect()
     before = rss_mb()
     with stopwatch() as build:
-        retriever = Retriever.open(Path(spec["corpus_dir"]), RetrievalSettings(), index_path, rebuild=True)
+        retriever = Retriever.open(
+            Path(spec["corpus_dir"]), RetrievalSettings(), index_path, rebuild=True, warm_up=False
+        )
     report = retriever.report
     return {
         "documents": report.documents,
@@ -138,6 +140,7 @@ def retriever_query(spec: dict[str, Any]) -> dict[str, Any]:
         "answer": latency_summary(answering),
         "answered_share": answered / max(1, len(measured)),
         "burst": burst,
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 

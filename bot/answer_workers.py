@@ -55,9 +55,10 @@ class RetrieverSpec(BaseModel):
     url_template: str | None = None
     index_key: str | None = None  # set: the workers load the index saved under this key (live updates)
 
-    def open(self, *, rebuild: bool = False, progress: Progress | None = None) -> Retriever:
+    def open(self, *, rebuild: bool = False, progress: Progress | None = None, warm_up: bool = True) -> Retriever:
         """Load the saved index if it is current, else build and save it (raises CorpusError). With `index_key`,
-        the index saved under that key, whatever the corpus is now, if it is still there."""
+        the index saved under that key, whatever the corpus is now, if it is still there. Without `warm_up`, for
+        a process that only builds, the compiled top-k is not made ready."""
         if self.index_key is not None and not rebuild:
             with contextlib.suppress(IndexFileError, OSError):
                 return self.open_saved(self.index_key)
@@ -70,6 +71,7 @@ class RetrieverSpec(BaseModel):
             max_file_bytes=self.max_file_bytes,
             url_template=self.url_template,
             progress=progress,
+            warm_up=warm_up,
         )
 
     def open_saved(self, key: str) -> Retriever:

@@ -244,7 +244,7 @@ def _index(args: argparse.Namespace, config: Config) -> int:
         if len(names) > 1:
             print(("\n" if number else "") + f"collection: {name}")
         with progress_bar() as progress:
-            report = retriever_spec(config, name).open(rebuild=True, progress=progress).report
+            report = retriever_spec(config, name).open(rebuild=True, progress=progress, warm_up=False).report
         _print_index_report(config.collection(name).directory, report)
     return EXIT_OK
 

@@ -276,6 +276,11 @@ class Bm25Engine:
 
         return block_max_top_k(self._postings, bounds, self._term_ids(query), k, self._workspace(), plan)
 
+    @property
+    def compiled_ready(self) -> bool:
+        """Whether the compiled top-k is made ready (by `warm_up`, `prepare` or a first compiled question)."""
+        return self._block_bounds is not None
+
     def warm_up(self) -> None:
         """Where `top_k` runs compiled (a corpus of `_COMPILED_FROM_PASSAGES` or more), make it ready now, so
         that no question waits seconds for numba's compiling (in a worker, past its time limit)."""

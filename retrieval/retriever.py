@@ -23,8 +23,11 @@ class Retriever:
         report: IndexReport,
         encoder: DenseEncoder | None = None,
         url_template: str | None = None,
+        *,
+        warm_up: bool = True,
     ) -> None:
-        index.engine.warm_up()  # a large corpus's first question would otherwise wait for numba's compiling
+        if warm_up:  # a large corpus's first question would otherwise wait for numba's compiling
+            index.engine.warm_up()
         self.index = index
         self.settings = settings
         self.report = report
@@ -43,12 +46,14 @@ class Retriever:
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         url_template: str | None = None,
         progress: Progress | None = None,
+        warm_up: bool = True,
     ) -> Retriever:
         """Load the saved index if it is current, else build (and save) it. Raises CorpusError.
 
         Files that resolve outside `corpus_dir` are skipped unless `follow_symlinks`, and files over
         `max_file_bytes` are skipped unread. `url_template` links quotes of documents that carry no link of their
-        own (see citations.py)."""
+        own (see citations.py). Without `warm_up` the compiled top-k is left uncompiled (about 160 MB that
+        numba keeps): for a process that only builds the index."""
         settings = settings or RetrievalSettings()
         try:
             encoder = DenseEncoder() if settings.dense else None
@@ -64,7 +69,7 @@ class Retriever:
             max_file_bytes=max_file_bytes,
             progress=progress,
         )
-        return cls(index, settings, report, encoder, url_template)
+        return cls(index, settings, report, encoder, url_template, warm_up=warm_up)
 
     @property
     def documents(self) -> list[DocumentInfo]:
