@@ -310,15 +310,23 @@ def _top_k(
             where = _find(passages, indptr[asked], indptr[asked + 1], passage)
             if where >= 0:
                 exact += code_weights[codes[where]] * idf[asked]
-        if exact <= 0.0 or (kept == k and not _ahead(exact, passage, best_scores[k - 1], best[k - 1])):
-            continue
-        i = min(kept, k - 1)
-        while i > 0 and _ahead(exact, passage, best_scores[i - 1], best[i - 1]):
-            best[i], best_scores[i] = best[i - 1], best_scores[i - 1]
-            i -= 1
-        best[i], best_scores[i] = passage, exact
-        kept = min(kept + 1, k)
+        kept = _insert(best, best_scores, kept, passage, exact)
     return best[:kept], best_scores[:kept], True
+
+
+@numba.njit(nogil=True)
+def _insert(best: Any, best_scores: Any, kept: int, passage: int, score: float) -> int:
+    """Place a passage in the best k so far (sorted: higher score, then lower passage id, first) if it belongs
+    there; a score of 0 never does. Returns how many are kept now."""
+    k = len(best)
+    if score <= 0.0 or (kept == k and not _ahead(score, passage, best_scores[k - 1], best[k - 1])):
+        return kept
+    i = min(kept, k - 1)
+    while i > 0 and _ahead(score, passage, best_scores[i - 1], best[i - 1]):
+        best[i], best_scores[i] = best[i - 1], best_scores[i - 1]
+        i -= 1
+    best[i], best_scores[i] = passage, score
+    return min(kept + 1, k)
 
 
 @numba.njit(nogil=True)
@@ -524,12 +532,5 @@ def _accumulate_top_k(
         passage = touched[j]
         score = scores[passage]
         scores[passage] = 0.0
-        if score <= 0.0 or (kept == k and not _ahead(score, passage, best_scores[k - 1], best[k - 1])):
-            continue
-        i = min(kept, k - 1)
-        while i > 0 and _ahead(score, passage, best_scores[i - 1], best[i - 1]):
-            best[i], best_scores[i] = best[i - 1], best_scores[i - 1]
-            i -= 1
-        best[i], best_scores[i] = passage, score
-        kept = min(kept + 1, k)
+        kept = _insert(best, best_scores, kept, passage, score)
     return best[:kept], best_scores[:kept]
